@@ -1,0 +1,344 @@
+//! `race`: runs an activation race on MNIST from the terminal, with the engine the page uses.
+//!
+//! Each lane trains on its own thread; a progress bar per lane, then a per-epoch table.
+//! `--json FILE` writes the configuration and every report.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+// The browser builds every binary of the crate; this one has nothing to do there.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use activation_race::native::default_data_dir;
+    use activation_race::report::{EpochReport, IntervalReport, LaneEvent};
+    use activation_race::{Activation, InitMode, Lane, LaneState, OptimizerKind, RaceConfig};
+    use clap::Parser;
+    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+    use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+    use serde::Serialize;
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+    use std::sync::mpsc;
+
+    /// Race multilayer perceptrons that differ only in their hidden activation on MNIST.
+    ///
+    /// The defaults reproduce the classic study: 784-128-64-10, Sigmoid vs ReLU, SGD, learning
+    /// rate 0.1, batch 64, 5 epochs, seed 42, identical initial weights and batch order.
+    #[derive(Parser, Debug)]
+    #[command(version, about)]
+    struct Args {
+        /// Hidden layer widths, input side first (e.g. 128,64 or 128,128,128,128,128).
+        #[arg(long, value_delimiter = ',', default_value = "128,64")]
+        hidden: Vec<usize>,
+        /// One lane per activation: sigmoid, relu, leaky_relu, tanh.
+        #[arg(long, value_delimiter = ',', default_value = "sigmoid,relu")]
+        activations: Vec<Activation>,
+        /// Learning rate shared by all lanes.
+        #[arg(long, default_value_t = 0.1)]
+        lr: f32,
+        /// Per-lane learning rates (one per activation), overriding --lr.
+        #[arg(long, value_delimiter = ',')]
+        lane_lr: Option<Vec<f32>>,
+        /// sgd, momentum or adam.
+        #[arg(long, default_value = "sgd")]
+        optimizer: OptimizerKind,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        #[arg(long, default_value_t = 5)]
+        epochs: u32,
+        /// Seeds the initial weights and the batch order (shared by all lanes).
+        #[arg(long, default_value_t = 42)]
+        seed: u32,
+        /// Training images (the first N of the 55,000; the last 5,000 of the set validate).
+        #[arg(long, default_value_t = 55_000)]
+        train_size: usize,
+        /// glorot or he (the same for every lane), or per_activation.
+        #[arg(long, default_value = "glorot")]
+        init: InitMode,
+        /// Negative slope of Leaky ReLU.
+        #[arg(long, default_value_t = 0.01)]
+        leaky_slope: f32,
+        /// Interval reports per epoch.
+        #[arg(long, default_value_t = 20)]
+        reports: u32,
+        /// Validation images evaluated at each interval report.
+        #[arg(long, default_value_t = 1000)]
+        interval_val_size: usize,
+        /// Folder with the MNIST files (gzip or raw IDX). Default: www/data in the repository.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Write the configuration and all reports to this JSON file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Train the lanes one after another instead of in parallel threads.
+        #[arg(long)]
+        sequential: bool,
+        /// No progress bars (for logs).
+        #[arg(long)]
+        quiet: bool,
+    }
+
+    #[derive(Serialize)]
+    struct LaneOutput {
+        lane: usize,
+        activation: Activation,
+        learning_rate: f32,
+        state: LaneState,
+        reports: Vec<IntervalReport>,
+        epochs: Vec<EpochReport>,
+        messages: Vec<String>,
+    }
+
+    #[derive(Serialize)]
+    struct Output<'a> {
+        config: &'a RaceConfig,
+        layer_sizes: Vec<usize>,
+        parameters: usize,
+        lanes: Vec<LaneOutput>,
+    }
+
+    pub fn main() -> ExitCode {
+        let args = Args::parse();
+        let config = RaceConfig {
+            hidden: args.hidden.clone(),
+            activations: args.activations.clone(),
+            leaky_slope: args.leaky_slope,
+            learning_rate: args.lr,
+            lane_learning_rates: args.lane_lr.clone(),
+            optimizer: args.optimizer,
+            batch_size: args.batch,
+            epochs: args.epochs,
+            seed: args.seed,
+            train_size: args.train_size,
+            init: args.init,
+            reports_per_epoch: args.reports,
+            interval_val_size: args.interval_val_size,
+            ..RaceConfig::default()
+        };
+        if let Err(e) = config.validate() {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        let data_dir = args.data.clone().unwrap_or_else(default_data_dir);
+        let data = match activation_race::native::load_mnist(&data_dir) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut lanes: Vec<Lane> = (0..config.activations.len())
+            .map(|i| Lane::new(&config, i).expect("config validated above"))
+            .collect();
+        let params = lanes[0].network().parameter_count();
+        eprintln!(
+            "{} lanes, {}, {} parameters, {} {} lr {}, batch {}, {} epochs on {} images, seed {}",
+            lanes.len(),
+            config
+                .layer_sizes()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join("-"),
+            params,
+            config.optimizer.label(),
+            config.init.key(),
+            config.learning_rate,
+            config.batch_size,
+            config.epochs,
+            config.train_size,
+            config.seed
+        );
+
+        let outputs = run(&mut lanes, &data, &config, &args);
+        print_table(&outputs, &config);
+        if let Some(path) = &args.json {
+            let out = Output {
+                config: &config,
+                layer_sizes: config.layer_sizes(),
+                parameters: params,
+                lanes: outputs,
+            };
+            let text = serde_json::to_string_pretty(&out).expect("reports serialize");
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("wrote {}", path.display());
+        }
+        ExitCode::SUCCESS
+    }
+
+    fn run(
+        lanes: &mut [Lane],
+        data: &activation_race::Mnist,
+        config: &RaceConfig,
+        args: &Args,
+    ) -> Vec<LaneOutput> {
+        let total = (config.batches_per_epoch() * config.epochs as usize) as u64;
+        let multi = MultiProgress::new();
+        if args.quiet {
+            multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        let style = ProgressStyle::with_template(
+            "{prefix:>11} [{bar:32.cyan/blue}] {percent:>3}% {msg} ({elapsed}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("█▉▊▋▌▍▎▏ ");
+        let bars: Vec<ProgressBar> = lanes
+            .iter()
+            .map(|l| {
+                let bar = multi.add(ProgressBar::new(total));
+                bar.set_style(style.clone());
+                bar.set_prefix(l.activation().label());
+                bar
+            })
+            .collect();
+        let mut outputs: Vec<LaneOutput> = lanes
+            .iter()
+            .map(|l| LaneOutput {
+                lane: l.index(),
+                activation: l.activation(),
+                learning_rate: l.learning_rate(),
+                state: l.state(),
+                reports: Vec::new(),
+                epochs: Vec::new(),
+                messages: Vec::new(),
+            })
+            .collect();
+
+        let (tx, rx) = mpsc::channel::<(usize, usize, Vec<LaneEvent>)>();
+        let train = |lane: &mut Lane, tx: mpsc::Sender<(usize, usize, Vec<LaneEvent>)>| {
+            while lane.state() == LaneState::Training {
+                let mut events = Vec::new();
+                let done = lane.advance(data, 16, &mut events);
+                if tx.send((lane.index(), done, events)).is_err() {
+                    break;
+                }
+            }
+        };
+        let lanes_ref = &mut *lanes;
+        std::thread::scope(|s| {
+            let lanes = lanes_ref;
+            if args.sequential {
+                let tx = tx.clone();
+                s.spawn(move || {
+                    for lane in lanes.iter_mut() {
+                        train(lane, tx.clone());
+                    }
+                });
+            } else {
+                for lane in lanes.iter_mut() {
+                    let tx = tx.clone();
+                    s.spawn(move || train(lane, tx));
+                }
+            }
+            drop(tx);
+            for (lane, done, events) in rx {
+                let bar = &bars[lane];
+                bar.inc(done as u64);
+                for event in events {
+                    let out = &mut outputs[lane];
+                    match event {
+                        LaneEvent::Interval(r) => {
+                            bar.set_message(format!(
+                                "epoch {} loss {:.3} val {:.2}% {:>6.0}/s",
+                                r.epoch,
+                                r.train_loss,
+                                100.0 * r.val_accuracy,
+                                r.samples_per_sec
+                            ));
+                            out.reports.push(r);
+                        }
+                        LaneEvent::Epoch(r) => out.epochs.push(r),
+                        LaneEvent::Diverged { message, .. } => {
+                            bar.abandon_with_message(message.clone());
+                            out.messages.push(message);
+                        }
+                        LaneEvent::Finished { .. } => bar.finish(),
+                    }
+                }
+            }
+        });
+        for (out, lane) in outputs.iter_mut().zip(lanes.iter()) {
+            out.state = lane.state();
+        }
+        outputs
+    }
+
+    fn print_table(outputs: &[LaneOutput], config: &RaceConfig) {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED);
+        let mut header = vec!["epoch".to_string()];
+        for o in outputs {
+            let name = o.activation.label();
+            header.push(format!("{name}\ntrain loss"));
+            header.push(format!("{name}\nval acc"));
+            header.push(format!("{name}\ntest acc"));
+            header.push(format!("{name}\nsamples/s"));
+        }
+        header.push("leader".into());
+        table.set_header(header);
+        for epoch in 1..=config.epochs {
+            let mut row = vec![epoch.to_string()];
+            let mut best: Option<(f32, &str)> = None;
+            let mut any = false;
+            for o in outputs {
+                match o.epochs.iter().find(|e| e.epoch == epoch) {
+                    Some(e) if !e.diverged => {
+                        any = true;
+                        row.push(format!("{:.4}", e.train_loss));
+                        row.push(format!("{:.2}%", 100.0 * e.val_accuracy));
+                        row.push(format!("{:.2}%", 100.0 * e.test_accuracy));
+                        row.push(format!("{:.0}", e.samples_per_sec));
+                        if best.is_none_or(|(acc, _)| e.test_accuracy > acc) {
+                            best = Some((e.test_accuracy, o.activation.label()));
+                        }
+                    }
+                    Some(_) => {
+                        any = true;
+                        row.extend(["diverged".to_string(), "–".into(), "–".into(), "–".into()]);
+                    }
+                    None => row.extend(["–".to_string(), "–".into(), "–".into(), "–".into()]),
+                }
+            }
+            if !any {
+                break;
+            }
+            row.push(best.map(|(_, n)| n.to_string()).unwrap_or_default());
+            table.add_row(row);
+        }
+        println!("{table}");
+        for o in outputs {
+            if let Some(last) = o.epochs.last() {
+                let fmt = |v: &[f32]| {
+                    v.iter()
+                        .map(|x| format!("{x:.2e}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let pct = |v: &[f32]| {
+                    v.iter()
+                        .map(|x| format!("{:.1}%", 100.0 * x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                println!(
+                    "{:>10}: grad norms per layer (input side first) [{}]; dead units [{}]; saturated [{}]",
+                    o.activation.label(),
+                    fmt(&last.grad_norms),
+                    pct(&last.dead_fraction),
+                    pct(&last.saturated_fraction)
+                );
+            }
+            for m in &o.messages {
+                println!("{:>10}: {m}", o.activation.label());
+            }
+        }
+    }
+}

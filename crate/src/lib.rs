@@ -1,0 +1,30 @@
+//! Activation Race: multilayer perceptrons that differ only in their hidden activation, racing
+//! on MNIST.
+//!
+//! The engine (everything but [`web`]) is plain Rust and runs the same natively (the `race` CLI,
+//! tests, benchmarks) and in Web Workers (compiled to wasm). See ARCHITECTURE.md for the map.
+
+pub mod activation;
+pub mod init;
+pub mod kernels;
+pub mod metrics;
+pub mod mnist;
+pub mod network;
+pub mod optimizer;
+pub mod race;
+pub mod report;
+
+pub use activation::Activation;
+pub use init::{InitMode, InitScheme};
+pub use mnist::{DataError, Mnist};
+pub use network::Mlp;
+pub use optimizer::OptimizerKind;
+pub use race::{Lane, LaneState, RaceConfig};
+pub use report::{EpochReport, IntervalReport, LaneEvent};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
+
+// Unit tests marked `wasm_bindgen_test` (the SIMD kernels) run in headless Chromium.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,551 @@
+//! The multilayer perceptron: dense layers, a hidden activation, softmax + cross-entropy.
+//!
+//! Everything works on whole mini-batches stored one sample per column. The buffers a batch needs
+//! live in a [`Workspace`] allocated once for a maximum batch size; a batch of `n ≤ capacity`
+//! samples uses the first `n` columns, so forward and backward passes never allocate.
+
+use crate::activation::Activation;
+use crate::init::{InitScheme, init_uniform};
+use crate::kernels::{Gemm, cols, cols_mut, cols_t};
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+/// Number of classes (digits).
+pub const CLASSES: usize = 10;
+/// Pixels per MNIST image.
+pub const INPUT: usize = 28 * 28;
+
+/// One fully connected layer.
+///
+/// # Shapes
+/// `weights`: outputs × inputs, `bias`: outputs. Output = weights · input + bias.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    pub weights: DMatrix<f32>,
+    pub bias: DVector<f32>,
+}
+
+impl Dense {
+    pub fn inputs(&self) -> usize {
+        self.weights.ncols()
+    }
+    pub fn outputs(&self) -> usize {
+        self.weights.nrows()
+    }
+}
+
+/// A multilayer perceptron with one activation on every hidden layer and a softmax output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp {
+    pub layers: Vec<Dense>,
+    pub activation: Activation,
+    pub leaky_slope: f32,
+}
+
+impl Mlp {
+    /// Builds `inputs → hidden… → outputs`, weights drawn from `seed` and scaled by `scheme`.
+    ///
+    /// The random draws depend only on the seed and the layer sizes, never on the activation or
+    /// the scheme: two lanes with the same seed start from the same underlying numbers.
+    pub fn new(
+        inputs: usize,
+        hidden: &[usize],
+        outputs: usize,
+        activation: Activation,
+        leaky_slope: f32,
+        scheme: InitScheme,
+        seed: u64,
+    ) -> Mlp {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut sizes = Vec::with_capacity(hidden.len() + 2);
+        sizes.push(inputs);
+        sizes.extend_from_slice(hidden);
+        sizes.push(outputs);
+        let layers = sizes
+            .windows(2)
+            .map(|w| Dense {
+                weights: init_uniform(&mut rng, w[1], w[0], scheme),
+                bias: DVector::zeros(w[1]),
+            })
+            .collect();
+        Mlp {
+            layers,
+            activation,
+            leaky_slope,
+        }
+    }
+
+    /// Layer widths from input to output, e.g. `[784, 128, 64, 10]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut s = vec![self.layers[0].inputs()];
+        s.extend(self.layers.iter().map(Dense::outputs));
+        s
+    }
+
+    /// Number of trainable parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.weights.len() + l.bias.len())
+            .sum()
+    }
+
+    /// Multiply-adds per sample of one training step (forward, weight gradients and the
+    /// input gradients of every layer but the first, which nobody needs).
+    pub fn training_macs_per_sample(&self) -> usize {
+        let forward: usize = self.layers.iter().map(|l| l.weights.len()).sum();
+        let input_grads: usize = self.layers.iter().skip(1).map(|l| l.weights.len()).sum();
+        2 * forward + input_grads
+    }
+
+    /// Forward pass over the first `n` columns of `ws.input`.
+    ///
+    /// Afterwards `ws.outputs[l]` holds layer `l`'s activations (its softmax probabilities for the
+    /// last layer). Returns nothing; read results from the workspace.
+    pub fn forward(&self, ws: &mut Workspace, n: usize) {
+        assert!(n <= ws.capacity, "batch of {n} exceeds workspace capacity");
+        let last = self.layers.len() - 1;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (before, after) = ws.outputs.split_at_mut(l);
+            let input = if l == 0 {
+                cols(&ws.input, n)
+            } else {
+                cols(&before[l - 1], n)
+            };
+            let out = &mut after[0];
+            ws.gemm.gemm(
+                &mut cols_mut(out, n),
+                1.0,
+                &cols(&layer.weights, layer.inputs()),
+                &input,
+                0.0,
+            );
+            let rows = layer.outputs();
+            let bias = layer.bias.as_slice();
+            for column in out.as_mut_slice()[..rows * n].chunks_exact_mut(rows) {
+                column.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+                if l < last {
+                    self.activation.apply(column, self.leaky_slope);
+                }
+            }
+        }
+        // Softmax in place over each column of logits, stably (subtracting the column maximum).
+        let out = &mut ws.outputs[last];
+        for column in out.as_mut_slice()[..CLASSES * n].chunks_exact_mut(CLASSES) {
+            let max = column.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0;
+            for v in column.iter_mut() {
+                *v = (*v - max).exp();
+                sum += *v;
+            }
+            let inv = 1.0 / sum;
+            column.iter_mut().for_each(|v| *v *= inv);
+        }
+    }
+
+    /// Mean cross-entropy of the last forward pass against `labels` (one per column).
+    ///
+    /// Computed from the softmax probabilities, clamped so that a confident wrong answer costs
+    /// a large but finite loss (ln of the smallest positive normal f32 ≈ −87.3).
+    pub fn loss(&self, ws: &Workspace, labels: &[u8]) -> f32 {
+        let probs = ws.probabilities(labels.len());
+        let total: f64 = probs
+            .chunks_exact(CLASSES)
+            .zip(labels)
+            .map(|(p, &y)| -(p[y as usize].max(f32::MIN_POSITIVE).ln() as f64))
+            .sum();
+        (total / labels.len() as f64) as f32
+    }
+
+    /// Backward pass for the last forward pass of `labels.len()` samples: fills `grads` with the
+    /// gradient of the mean cross-entropy. Returns that loss.
+    pub fn backward(&self, ws: &mut Workspace, grads: &mut Gradients, labels: &[u8]) -> f32 {
+        let n = labels.len();
+        let last = self.layers.len() - 1;
+        let loss = self.loss(ws, labels);
+        // ∂loss/∂logits = (softmax − one-hot) / n.
+        {
+            let inv_n = 1.0 / n as f32;
+            let probs = &ws.outputs[last].as_slice()[..CLASSES * n];
+            let delta = &mut ws.deltas[last].as_mut_slice()[..CLASSES * n];
+            for ((d, p), &y) in delta
+                .chunks_exact_mut(CLASSES)
+                .zip(probs.chunks_exact(CLASSES))
+                .zip(labels)
+            {
+                for (k, (dk, pk)) in d.iter_mut().zip(p).enumerate() {
+                    *dk = (pk - if k == y as usize { 1.0 } else { 0.0 }) * inv_n;
+                }
+            }
+        }
+        for l in (0..=last).rev() {
+            let layer = &self.layers[l];
+            let rows = layer.outputs();
+            let input = if l == 0 {
+                &ws.input
+            } else {
+                &ws.outputs[l - 1]
+            };
+            // dW = δ · inputᵀ
+            ws.gemm.gemm(
+                &mut cols_mut(&mut grads.weights[l], layer.inputs()),
+                1.0,
+                &cols(&ws.deltas[l], n),
+                &cols_t(input, n),
+                0.0,
+            );
+            // db = Σ over the batch of δ
+            let gb = grads.bias[l].as_mut_slice();
+            gb.fill(0.0);
+            for column in ws.deltas[l].as_slice()[..rows * n].chunks_exact(rows) {
+                gb.iter_mut().zip(column).for_each(|(g, d)| *g += d);
+            }
+            if l > 0 {
+                // δ_{l−1} = (Wᵀ · δ_l) ⊙ f′(a_{l−1})
+                let (below, above) = ws.deltas.split_at_mut(l);
+                ws.gemm.gemm(
+                    &mut cols_mut(&mut below[l - 1], n),
+                    1.0,
+                    &cols_t(&layer.weights, layer.inputs()),
+                    &cols(&above[0], n),
+                    0.0,
+                );
+                let width = layer.inputs();
+                self.activation.backprop(
+                    &ws.outputs[l - 1].as_slice()[..width * n],
+                    &mut below[l - 1].as_mut_slice()[..width * n],
+                    self.leaky_slope,
+                );
+            }
+        }
+        loss
+    }
+
+    /// Allocates gradient buffers shaped like this network.
+    pub fn gradients(&self) -> Gradients {
+        Gradients {
+            weights: self
+                .layers
+                .iter()
+                .map(|l| DMatrix::zeros(l.outputs(), l.inputs()))
+                .collect(),
+            bias: self
+                .layers
+                .iter()
+                .map(|l| DVector::zeros(l.outputs()))
+                .collect(),
+        }
+    }
+}
+
+/// Gradients with the shapes of an [`Mlp`]'s parameters.
+#[derive(Clone, Debug)]
+pub struct Gradients {
+    pub weights: Vec<DMatrix<f32>>,
+    pub bias: Vec<DVector<f32>>,
+}
+
+/// Per-batch buffers for a network, sized for at most `capacity` samples.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    capacity: usize,
+    /// Input pixels in [0, 1], one sample per column (`INPUT × capacity`).
+    pub input: DMatrix<f32>,
+    /// Each layer's outputs (activations; probabilities for the last layer).
+    pub outputs: Vec<DMatrix<f32>>,
+    deltas: Vec<DMatrix<f32>>,
+    gemm: Gemm,
+}
+
+impl Workspace {
+    pub fn new(net: &Mlp, capacity: usize) -> Workspace {
+        let capacity = capacity.max(1);
+        Workspace {
+            capacity,
+            input: DMatrix::zeros(net.layers[0].inputs(), capacity),
+            outputs: net
+                .layers
+                .iter()
+                .map(|l| DMatrix::zeros(l.outputs(), capacity))
+                .collect(),
+            deltas: net
+                .layers
+                .iter()
+                .map(|l| DMatrix::zeros(l.outputs(), capacity))
+                .collect(),
+            gemm: Gemm::default(),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Writes byte images (0–255, `INPUT` bytes each) into the input columns as [0, 1] floats.
+    /// Conversion happens here, per batch, so datasets stay in bytes.
+    pub fn load_images<'a>(&mut self, images: impl Iterator<Item = &'a [u8]>) -> usize {
+        let rows = self.input.nrows();
+        let mut n = 0;
+        for (column, image) in self.input.as_mut_slice().chunks_exact_mut(rows).zip(images) {
+            const SCALE: f32 = 1.0 / 255.0;
+            column
+                .iter_mut()
+                .zip(image)
+                .for_each(|(x, &p)| *x = p as f32 * SCALE);
+            n += 1;
+        }
+        n
+    }
+
+    /// The softmax probabilities of the first `n` samples, `CLASSES` per sample.
+    pub fn probabilities(&self, n: usize) -> &[f32] {
+        &self
+            .outputs
+            .last()
+            .expect("a network has layers")
+            .as_slice()[..CLASSES * n]
+    }
+
+    /// Hidden layer `l`'s activations of the first `n` samples, column by column.
+    pub fn hidden_outputs(&self, l: usize, n: usize) -> &[f32] {
+        let rows = self.outputs[l].nrows();
+        &self.outputs[l].as_slice()[..rows * n]
+    }
+}
+
+/// Index of the largest of `CLASSES` probabilities.
+pub fn argmax(p: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in p.iter().enumerate() {
+        if v > p[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny(act: Activation, seed: u64) -> Mlp {
+        Mlp::new(6, &[5, 4], CLASSES, act, 0.01, InitScheme::Glorot, seed)
+    }
+
+    fn fill_input(ws: &mut Workspace, n: usize, seed: u64) {
+        let mut s = seed;
+        for v in ws.input.as_mut_slice()[..6 * n].iter_mut() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+            *v = (s >> 40) as f32 / (1u64 << 24) as f32;
+        }
+    }
+
+    /// Loss of the network on the workspace's current input, in f64 for the finite differences.
+    fn loss_of(net: &Mlp, ws: &mut Workspace, labels: &[u8]) -> f64 {
+        net.forward(ws, labels.len());
+        net.loss(ws, labels) as f64
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn gradients_match_finite_differences_for_every_activation() {
+        let labels = [3u8, 7, 0, 9, 3];
+        for act in Activation::ALL {
+            let mut net = tiny(act, 11);
+            // Non-zero biases so that every code path (and ReLU kinks away from 0) is exercised.
+            for layer in &mut net.layers {
+                layer
+                    .bias
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(i, b)| *b = 0.05 * i as f32 - 0.1);
+            }
+            let mut ws = Workspace::new(&net, 8);
+            fill_input(&mut ws, labels.len(), 5);
+            let mut grads = net.gradients();
+            net.forward(&mut ws, labels.len());
+            net.backward(&mut ws, &mut grads, &labels);
+
+            let h = 1e-2f32;
+            let mut checked = 0;
+            for l in 0..net.layers.len() {
+                for idx in 0..net.layers[l].weights.len() {
+                    let orig = net.layers[l].weights[idx];
+                    net.layers[l].weights[idx] = orig + h;
+                    let up = loss_of(&net, &mut ws, &labels);
+                    net.layers[l].weights[idx] = orig - h;
+                    let down = loss_of(&net, &mut ws, &labels);
+                    net.layers[l].weights[idx] = orig;
+                    let numeric = (up - down) / (2.0 * h as f64);
+                    let analytic = grads.weights[l][idx] as f64;
+                    // ReLU kinks make the central difference wrong when a pre-activation sits
+                    // within h of zero; the tolerance covers f32 rounding only.
+                    assert!(
+                        (numeric - analytic).abs() < 2e-3 + 2e-2 * analytic.abs(),
+                        "{act}: layer {l} weight {idx}: numeric {numeric} analytic {analytic}"
+                    );
+                    checked += 1;
+                }
+                for idx in 0..net.layers[l].bias.len() {
+                    let orig = net.layers[l].bias[idx];
+                    net.layers[l].bias[idx] = orig + h;
+                    let up = loss_of(&net, &mut ws, &labels);
+                    net.layers[l].bias[idx] = orig - h;
+                    let down = loss_of(&net, &mut ws, &labels);
+                    net.layers[l].bias[idx] = orig;
+                    let numeric = (up - down) / (2.0 * h as f64);
+                    let analytic = grads.bias[l][idx] as f64;
+                    assert!(
+                        (numeric - analytic).abs() < 2e-3 + 2e-2 * analytic.abs(),
+                        "{act}: layer {l} bias {idx}: numeric {numeric} analytic {analytic}"
+                    );
+                }
+            }
+            assert_eq!(checked, 6 * 5 + 5 * 4 + 4 * 10);
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn loss_gradient_matches_finite_difference_on_logits() {
+        // A network with no hidden layer: the logits are W·x + b, so ∂loss/∂b is ∂loss/∂logits.
+        let mut net = Mlp::new(
+            3,
+            &[],
+            CLASSES,
+            Activation::Relu,
+            0.01,
+            InitScheme::Glorot,
+            1,
+        );
+        let labels = [4u8];
+        let mut ws = Workspace::new(&net, 1);
+        ws.input.as_mut_slice()[..3].copy_from_slice(&[0.2, -0.4, 0.9]);
+        let mut grads = net.gradients();
+        net.forward(&mut ws, 1);
+        net.backward(&mut ws, &mut grads, &labels);
+        for k in 0..CLASSES {
+            let h = 1e-3f32;
+            let orig = net.layers[0].bias[k];
+            net.layers[0].bias[k] = orig + h;
+            let up = loss_of(&net, &mut ws, &labels);
+            net.layers[0].bias[k] = orig - h;
+            let down = loss_of(&net, &mut ws, &labels);
+            net.layers[0].bias[k] = orig;
+            let numeric = (up - down) / (2.0 * h as f64);
+            assert!((numeric - grads.bias[0][k] as f64).abs() < 1e-3);
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn softmax_survives_huge_logits() {
+        let mut net = Mlp::new(
+            1,
+            &[],
+            CLASSES,
+            Activation::Relu,
+            0.01,
+            InitScheme::Glorot,
+            1,
+        );
+        net.layers[0].weights.fill(0.0);
+        for (k, b) in net.layers[0].bias.iter_mut().enumerate() {
+            *b = if k == 2 {
+                1e30
+            } else if k == 5 {
+                9.0e29
+            } else {
+                -1e30
+            };
+        }
+        let mut ws = Workspace::new(&net, 2);
+        net.forward(&mut ws, 2);
+        let p = ws.probabilities(2);
+        assert!(p.iter().all(|v| v.is_finite()));
+        assert_eq!(p[2], 1.0);
+        assert_eq!(argmax(&p[..CLASSES]), 2);
+        // Correct and certain: zero loss. Certain and wrong: large but finite.
+        assert_eq!(net.loss(&ws, &[2, 2]), 0.0);
+        let wrong = net.loss(&ws, &[5, 5]);
+        assert!(wrong.is_finite() && wrong > 80.0, "{wrong}");
+        let mut grads = net.gradients();
+        net.backward(&mut ws, &mut grads, &[5, 5]);
+        assert!(grads.bias[0].iter().all(|g| g.is_finite()));
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn softmax_of_equal_logits_is_uniform() {
+        let net = Mlp::new(
+            4,
+            &[3],
+            CLASSES,
+            Activation::Sigmoid,
+            0.01,
+            InitScheme::Glorot,
+            1,
+        );
+        let mut net = net;
+        net.layers[1].weights.fill(0.0);
+        let mut ws = Workspace::new(&net, 1);
+        net.forward(&mut ws, 1);
+        for &p in ws.probabilities(1) {
+            assert!((p - 0.1).abs() < 1e-7);
+        }
+        assert!((net.loss(&ws, &[0]) - 10f32.ln()).abs() < 1e-6);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn same_seed_same_draws_whatever_the_activation() {
+        let a = Mlp::new(
+            20,
+            &[7],
+            CLASSES,
+            Activation::Sigmoid,
+            0.01,
+            InitScheme::Glorot,
+            9,
+        );
+        let b = Mlp::new(
+            20,
+            &[7],
+            CLASSES,
+            Activation::Relu,
+            0.01,
+            InitScheme::Glorot,
+            9,
+        );
+        let c = Mlp::new(20, &[7], CLASSES, Activation::Relu, 0.01, InitScheme::He, 9);
+        assert_eq!(a.layers, b.layers);
+        // He is Glorot's draws with another scale.
+        let ratio = c.layers[0].weights[(3, 4)] / a.layers[0].weights[(3, 4)];
+        let expected = (6.0f32 / 20.0).sqrt() / (6.0f32 / 27.0).sqrt();
+        assert!((ratio - expected).abs() < 1e-5);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn counts() {
+        let net = Mlp::new(
+            INPUT,
+            &[128, 64],
+            CLASSES,
+            Activation::Relu,
+            0.01,
+            InitScheme::He,
+            1,
+        );
+        assert_eq!(net.sizes(), vec![784, 128, 64, 10]);
+        assert_eq!(
+            net.parameter_count(),
+            784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
+        );
+        assert_eq!(
+            net.training_macs_per_sample(),
+            2 * (100_352 + 8_192 + 640) + 8_192 + 640
+        );
+    }
+}
