@@ -101,8 +101,8 @@ impl Mlp {
 
     /// Forward pass over the first `n` columns of `ws.input`.
     ///
-    /// Afterwards `ws.outputs[l]` holds layer `l`'s activations (its softmax probabilities for the
-    /// last layer). Returns nothing; read results from the workspace.
+    /// Afterwards `ws.outputs[l]` holds layer `l`'s activations (the logits for the last layer)
+    /// and [`Workspace::probabilities`] the softmax of the logits.
     pub fn forward(&self, ws: &mut Workspace, n: usize) {
         assert!(n <= ws.capacity, "batch of {n} exceeds workspace capacity");
         let last = self.layers.len() - 1;
@@ -130,32 +130,40 @@ impl Mlp {
                 }
             }
         }
-        // Softmax in place over each column of logits, stably (subtracting the column maximum).
-        let out = &mut ws.outputs[last];
-        for column in out.as_mut_slice()[..CLASSES * n].chunks_exact_mut(CLASSES) {
-            let max = column.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        // Softmax of each column of logits, stably: p = exp(z − lse(z)), where
+        // lse(z) = max + ln Σ exp(z − max) is kept for the loss.
+        let logits = &ws.outputs[last].as_slice()[..CLASSES * n];
+        let probs = &mut ws.probs.as_mut_slice()[..CLASSES * n];
+        for ((z, p), lse) in logits
+            .chunks_exact(CLASSES)
+            .zip(probs.chunks_exact_mut(CLASSES))
+            .zip(&mut ws.log_norm[..n])
+        {
+            let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let mut sum = 0.0;
-            for v in column.iter_mut() {
-                *v = (*v - max).exp();
-                sum += *v;
+            for (pk, &zk) in p.iter_mut().zip(z) {
+                *pk = (zk - max).exp();
+                sum += *pk;
             }
             let inv = 1.0 / sum;
-            column.iter_mut().for_each(|v| *v *= inv);
+            p.iter_mut().for_each(|v| *v *= inv);
+            *lse = max + sum.ln();
         }
     }
 
-    /// Mean cross-entropy of the last forward pass against `labels` (one per column).
-    ///
-    /// Computed from the softmax probabilities, clamped so that a confident wrong answer costs
-    /// a large but finite loss (ln of the smallest positive normal f32 ≈ −87.3).
+    /// Mean cross-entropy of the last forward pass against `labels` (one per column), from the
+    /// logits by log-sum-exp: −ln p_y = lse(z) − z_y. Exact for any finite logits; infinite or
+    /// NaN logits give a non-finite loss, which is how divergence is detected.
     pub fn loss(&self, ws: &Workspace, labels: &[u8]) -> f32 {
-        let probs = ws.probabilities(labels.len());
-        let total: f64 = probs
+        let n = labels.len();
+        let logits = &ws.outputs[self.layers.len() - 1].as_slice()[..CLASSES * n];
+        let total: f64 = logits
             .chunks_exact(CLASSES)
+            .zip(&ws.log_norm[..n])
             .zip(labels)
-            .map(|(p, &y)| -(p[y as usize].max(f32::MIN_POSITIVE).ln() as f64))
+            .map(|((z, &lse), &y)| (lse - z[y as usize]) as f64)
             .sum();
-        (total / labels.len() as f64) as f32
+        (total / n as f64) as f32
     }
 
     /// Backward pass for the last forward pass of `labels.len()` samples: fills `grads` with the
@@ -167,7 +175,7 @@ impl Mlp {
         // ∂loss/∂logits = (softmax − one-hot) / n.
         {
             let inv_n = 1.0 / n as f32;
-            let probs = &ws.outputs[last].as_slice()[..CLASSES * n];
+            let probs = &ws.probs.as_slice()[..CLASSES * n];
             let delta = &mut ws.deltas[last].as_mut_slice()[..CLASSES * n];
             for ((d, p), &y) in delta
                 .chunks_exact_mut(CLASSES)
@@ -252,8 +260,12 @@ pub struct Workspace {
     capacity: usize,
     /// Input pixels in [0, 1], one sample per column (`INPUT × capacity`).
     pub input: DMatrix<f32>,
-    /// Each layer's outputs (activations; probabilities for the last layer).
+    /// Each layer's outputs (activations; logits for the last layer).
     pub outputs: Vec<DMatrix<f32>>,
+    /// Softmax of the logits.
+    probs: DMatrix<f32>,
+    /// Per sample, ln Σ exp(logits): the softmax normaliser in log space.
+    log_norm: Vec<f32>,
     deltas: Vec<DMatrix<f32>>,
     gemm: Gemm,
 }
@@ -269,6 +281,8 @@ impl Workspace {
                 .iter()
                 .map(|l| DMatrix::zeros(l.outputs(), capacity))
                 .collect(),
+            probs: DMatrix::zeros(CLASSES, capacity),
+            log_norm: vec![0.0; capacity],
             deltas: net
                 .layers
                 .iter()
@@ -300,11 +314,7 @@ impl Workspace {
 
     /// The softmax probabilities of the first `n` samples, `CLASSES` per sample.
     pub fn probabilities(&self, n: usize) -> &[f32] {
-        &self
-            .outputs
-            .last()
-            .expect("a network has layers")
-            .as_slice()[..CLASSES * n]
+        &self.probs.as_slice()[..CLASSES * n]
     }
 
     /// Hidden layer `l`'s activations of the first `n` samples, column by column.
@@ -466,10 +476,12 @@ mod tests {
         assert!(p.iter().all(|v| v.is_finite()));
         assert_eq!(p[2], 1.0);
         assert_eq!(argmax(&p[..CLASSES]), 2);
-        // Correct and certain: zero loss. Certain and wrong: large but finite.
+        // Correct and certain: zero loss. Certain and wrong: the logit gap, exactly.
         assert_eq!(net.loss(&ws, &[2, 2]), 0.0);
         let wrong = net.loss(&ws, &[5, 5]);
-        assert!(wrong.is_finite() && wrong > 80.0, "{wrong}");
+        assert!((wrong - 1e29).abs() < 1e23, "{wrong}");
+        let hopeless = net.loss(&ws, &[0, 0]);
+        assert!((hopeless - 2e30).abs() < 1e24, "{hopeless}");
         let mut grads = net.gradients();
         net.backward(&mut ws, &mut grads, &[5, 5]);
         assert!(grads.bias[0].iter().all(|g| g.is_finite()));
