@@ -41,6 +41,17 @@ fn same_seed_gives_identical_reports_however_the_work_is_sliced() {
         assert!(matches!(whole.last(), Some(LaneEvent::Finished { .. })));
         assert_eq!(whole, run_sliced(&config, lane, 1));
         assert_eq!(whole, run_sliced(&config, lane, 13));
+        // Time-budgeted slices, as in a Web Worker: evaluation is cut into steps too.
+        let mut l = Lane::new(&config, lane).unwrap();
+        let mut events = Vec::new();
+        let mut calls = 0;
+        while l.state() == LaneState::Training {
+            l.advance_until(common::mnist(), usize::MAX, 1e-5, &mut events);
+            calls += 1;
+        }
+        assert!(calls > 2 * 60, "{calls} calls");
+        let timed: Vec<LaneEvent> = events.iter().map(LaneEvent::untimed).collect();
+        assert_eq!(whole, timed);
     }
     // And a different seed gives a different race.
     let other = RaceConfig {
@@ -226,7 +237,11 @@ fn cli_writes_the_documented_json() {
         }
         // Two epochs on 2,000 images: the ReLU and Tanh lanes are well past chance.
         if lane["activation"] != "sigmoid" {
-            assert!(epochs[1]["test_accuracy"].as_f64().unwrap() > 0.7, "{}", epochs[1]);
+            assert!(
+                epochs[1]["test_accuracy"].as_f64().unwrap() > 0.7,
+                "{}",
+                epochs[1]
+            );
         }
     }
     // Bad flags are refused with a message, not a panic.

@@ -11,8 +11,10 @@ pub mod metrics;
 pub mod mnist;
 pub mod network;
 pub mod optimizer;
+pub mod protocol;
 pub mod race;
 pub mod report;
+pub mod settings;
 
 pub use activation::Activation;
 pub use init::{InitMode, InitScheme};

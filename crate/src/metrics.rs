@@ -44,34 +44,79 @@ pub fn evaluate(
     confusion: bool,
     probe: bool,
 ) -> Evaluation {
-    let mut loss_sum = 0.0f64;
-    let mut correct = 0usize;
-    let mut matrix = [[0u32; CLASSES]; CLASSES];
-    let mut probe_result = None;
-    let mut start = 0;
-    while start < set.len {
-        let n = ws.capacity().min(set.len - start);
+    let mut e = Evaluator::new(set.len, confusion, probe);
+    while !e.is_done() {
+        e.step(net, ws, set);
+    }
+    e.finish()
+}
+
+/// An evaluation in progress, advanced one batch at a time so that a worker can interleave it
+/// with other work. The result does not depend on how the steps were spread out.
+#[derive(Clone, Debug)]
+pub struct Evaluator {
+    len: usize,
+    next: usize,
+    loss_sum: f64,
+    correct: usize,
+    matrix: [[u32; CLASSES]; CLASSES],
+    confusion: bool,
+    probe: bool,
+    probe_result: Option<Probe>,
+}
+
+impl Evaluator {
+    /// An evaluation of a set of `len` images.
+    pub fn new(len: usize, confusion: bool, probe: bool) -> Evaluator {
+        Evaluator {
+            len,
+            next: 0,
+            loss_sum: 0.0,
+            correct: 0,
+            matrix: [[0; CLASSES]; CLASSES],
+            confusion,
+            probe,
+            probe_result: None,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.next >= self.len
+    }
+
+    /// Evaluates the next `ws.capacity()` images of `set` (which must have the length given to
+    /// [`Evaluator::new`]).
+    pub fn step(&mut self, net: &Mlp, ws: &mut Workspace, set: Subset<'_>) {
+        debug_assert_eq!(set.len, self.len);
+        let start = self.next;
+        let n = ws.capacity().min(self.len - start);
+        if n == 0 {
+            return;
+        }
         ws.load_images((start..start + n).map(|i| set.image(i)));
         net.forward(ws, n);
         let labels = &set.labels()[start..start + n];
-        loss_sum += net.loss(ws, labels) as f64 * n as f64;
+        self.loss_sum += net.loss(ws, labels) as f64 * n as f64;
         for (p, &y) in ws.probabilities(n).chunks_exact(CLASSES).zip(labels) {
             let guess = argmax(p);
-            correct += (guess == y as usize) as usize;
-            matrix[y as usize][guess] += 1;
+            self.correct += (guess == y as usize) as usize;
+            self.matrix[y as usize][guess] += 1;
         }
-        if probe && start == 0 {
-            probe_result = Some(probe_units(net, ws, n));
+        if self.probe && start == 0 {
+            self.probe_result = Some(probe_units(net, ws, n));
         }
-        start += n;
+        self.next += n;
     }
-    let images = set.len.max(1);
-    Evaluation {
-        images: set.len,
-        loss: (loss_sum / images as f64) as f32,
-        accuracy: correct as f32 / images as f32,
-        confusion: confusion.then_some(matrix),
-        probe: probe_result,
+
+    pub fn finish(self) -> Evaluation {
+        let images = self.len.max(1);
+        Evaluation {
+            images: self.len,
+            loss: (self.loss_sum / images as f64) as f32,
+            accuracy: self.correct as f32 / images as f32,
+            confusion: self.confusion.then_some(self.matrix),
+            probe: self.probe_result,
+        }
     }
 }
 

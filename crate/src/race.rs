@@ -10,7 +10,7 @@
 
 use crate::activation::{Activation, DEFAULT_LEAKY_SLOPE};
 use crate::init::InitMode;
-use crate::metrics::{EVAL_BATCH, evaluate};
+use crate::metrics::{EVAL_BATCH, Evaluation, Evaluator, evaluate};
 use crate::mnist::{MAX_TRAIN_SIZE, Mnist};
 use crate::network::{CLASSES, Gradients, INPUT, Mlp, Workspace};
 use crate::optimizer::{Optimizer, OptimizerKind};
@@ -282,6 +282,21 @@ pub struct Lane {
     samples_seen: u64,
     active_secs: f64,
     state: LaneState,
+    pending: Option<Pending>,
+}
+
+/// Evaluation due at a report boundary; training waits until it is done.
+#[derive(Clone, Debug)]
+enum Pending {
+    /// The interval report's validation images.
+    Interval(Evaluator),
+    /// End of epoch: the whole validation set...
+    EpochValidation(Evaluator),
+    /// ...then the test set.
+    EpochTest {
+        validation: Evaluation,
+        test: Evaluator,
+    },
 }
 
 impl Lane {
@@ -326,6 +341,7 @@ impl Lane {
             samples_seen: 0,
             active_secs: 0.0,
             state: LaneState::Training,
+            pending: None,
         })
     }
 
@@ -360,7 +376,8 @@ impl Lane {
     }
 
     /// Trains up to `max_batches` batches (fewer if the lane finishes or diverges), pushing
-    /// reports to `events` as their boundaries are crossed. Returns the batches trained.
+    /// reports to `events` as their boundaries are crossed. Evaluation due at a boundary is always
+    /// completed before returning. Returns the batches trained.
     pub fn advance(
         &mut self,
         data: &Mnist,
@@ -370,8 +387,9 @@ impl Lane {
         self.advance_until(data, max_batches, f64::INFINITY, events)
     }
 
-    /// Like [`Lane::advance`], but also stops at the first batch boundary after `budget_secs`
-    /// seconds — how a Web Worker trains in slices that keep it responsive.
+    /// Like [`Lane::advance`], but stops as soon as `budget_secs` seconds have passed, after the
+    /// current batch or evaluation step (≤ 500 images) — how a Web Worker trains in slices
+    /// that keep it responsive. Evaluation left unfinished continues on the next call.
     pub fn advance_until(
         &mut self,
         data: &Mnist,
@@ -381,10 +399,16 @@ impl Lane {
     ) -> usize {
         let started = Instant::now();
         let mut done = 0;
-        while done < max_batches
-            && self.state == LaneState::Training
-            && started.elapsed().as_secs_f64() < budget_secs
-        {
+        while self.state == LaneState::Training && started.elapsed().as_secs_f64() < budget_secs {
+            if let Some(pending) = self.pending.take() {
+                let step_started = Instant::now();
+                self.pending = self.evaluate_step(pending, data, started, events);
+                self.epoch_tally.secs += step_started.elapsed().as_secs_f64();
+                continue;
+            }
+            if done >= max_batches {
+                break;
+            }
             let batch_started = Instant::now();
             let (loss, n) = self.train_batch(data);
             let secs = batch_started.elapsed().as_secs_f64();
@@ -405,16 +429,21 @@ impl Lane {
                 self.diverge(data, started, loss, events);
                 break;
             }
-            let boundary = self.report_boundary(self.next_report);
-            if self.batch >= boundary {
-                self.report_interval(data, started, events);
-            }
-            if self.batch == self.batches_per_epoch {
-                self.end_epoch(data, started, false, events);
+            if self.batch >= self.report_boundary(self.next_report) {
+                let len = self
+                    .config
+                    .interval_val_size
+                    .min(data.validation_split().len);
+                self.pending = Some(Pending::Interval(Evaluator::new(len, false, true)));
             }
         }
         self.active_secs += started.elapsed().as_secs_f64();
         done
+    }
+
+    /// Whether the lane is evaluating (between a report boundary and its report).
+    pub fn is_evaluating(&self) -> bool {
+        self.pending.is_some()
     }
 
     /// Class probabilities for one 28×28 image of bytes (0 = background, 255 = ink).
@@ -461,20 +490,64 @@ impl Lane {
         self.active_secs + call_started.elapsed().as_secs_f64()
     }
 
-    fn report_interval(
+    /// Runs one step of the pending evaluation; emits the report when it completes. Returns
+    /// what is still pending.
+    fn evaluate_step(
         &mut self,
+        pending: Pending,
         data: &Mnist,
         call_started: Instant,
         events: &mut Vec<LaneEvent>,
-    ) {
-        let eval_started = Instant::now();
-        let val = data
+    ) -> Option<Pending> {
+        let interval_set = data
             .validation_split()
             .prefix(self.config.interval_val_size);
-        let e = evaluate(&self.net, &mut self.eval_ws, val, false, true);
+        match pending {
+            Pending::Interval(mut e) => {
+                e.step(&self.net, &mut self.eval_ws, interval_set);
+                if !e.is_done() {
+                    return Some(Pending::Interval(e));
+                }
+                self.report_interval(e.finish(), call_started, events);
+                if self.batch == self.batches_per_epoch {
+                    let len = data.validation_split().len;
+                    Some(Pending::EpochValidation(Evaluator::new(len, false, true)))
+                } else {
+                    None
+                }
+            }
+            Pending::EpochValidation(mut e) => {
+                e.step(&self.net, &mut self.eval_ws, data.validation_split());
+                if !e.is_done() {
+                    return Some(Pending::EpochValidation(e));
+                }
+                let test = Evaluator::new(data.test_split().len, true, false);
+                Some(Pending::EpochTest {
+                    validation: e.finish(),
+                    test,
+                })
+            }
+            Pending::EpochTest {
+                validation,
+                mut test,
+            } => {
+                test.step(&self.net, &mut self.eval_ws, data.test_split());
+                if !test.is_done() {
+                    return Some(Pending::EpochTest { validation, test });
+                }
+                self.end_epoch(validation, test.finish(), call_started, false, events);
+                None
+            }
+        }
+    }
+
+    fn report_interval(
+        &mut self,
+        e: Evaluation,
+        call_started: Instant,
+        events: &mut Vec<LaneEvent>,
+    ) {
         let probe = e.probe.unwrap_or_default();
-        let eval_secs = eval_started.elapsed().as_secs_f64();
-        self.epoch_tally.secs += eval_secs;
         events.push(LaneEvent::Interval(IntervalReport {
             lane: self.index,
             activation: self.net.activation,
@@ -500,21 +573,12 @@ impl Lane {
 
     fn end_epoch(
         &mut self,
-        data: &Mnist,
+        val: Evaluation,
+        test: Evaluation,
         call_started: Instant,
         diverged: bool,
         events: &mut Vec<LaneEvent>,
     ) {
-        let eval_started = Instant::now();
-        let val = evaluate(
-            &self.net,
-            &mut self.eval_ws,
-            data.validation_split(),
-            false,
-            true,
-        );
-        let test = evaluate(&self.net, &mut self.eval_ws, data.test_split(), true, false);
-        self.epoch_tally.secs += eval_started.elapsed().as_secs_f64();
         let probe = val.probe.unwrap_or_default();
         events.push(LaneEvent::Epoch(EpochReport {
             lane: self.index,
@@ -564,7 +628,16 @@ impl Lane {
         events: &mut Vec<LaneEvent>,
     ) {
         self.state = LaneState::Diverged;
-        self.end_epoch(data, call_started, true, events);
+        self.pending = None;
+        let val = evaluate(
+            &self.net,
+            &mut self.eval_ws,
+            data.validation_split(),
+            false,
+            true,
+        );
+        let test = evaluate(&self.net, &mut self.eval_ws, data.test_split(), true, false);
+        self.end_epoch(val, test, call_started, true, events);
         events.push(LaneEvent::Diverged {
             lane: self.index,
             epoch: self.epoch + 1,

@@ -1,0 +1,411 @@
+//! Race settings in the page's URL, so that a race can be shared and reloaded.
+//!
+//! `?hidden=128,64&lanes=sigmoid,relu&lr=0.1&opt=sgd&batch=64&epochs=5&seed=42&train=55000&init=glorot&target=95`
+//!
+//! Reading is forgiving and says what it did: a value that cannot be read is refused (the default
+//! stays) and a value out of range is clamped, each with a notice for the page to show.
+
+use crate::activation::Activation;
+use crate::init::InitMode;
+use crate::mnist::MAX_TRAIN_SIZE;
+use crate::optimizer::OptimizerKind;
+use crate::race::{RaceConfig, limits};
+use std::fmt::Display;
+use std::str::FromStr;
+
+/// A configuration read from a URL, with what had to be corrected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FromUrl {
+    pub config: RaceConfig,
+    pub notices: Vec<String>,
+}
+
+/// The page always races at least one hidden layer (without one, the activation plays no part);
+/// the engine and the CLI also accept none.
+pub const PAGE_MIN_HIDDEN_LAYERS: usize = 1;
+
+/// Reads a query string (with or without the leading `?`).
+pub fn from_query(query: &str) -> FromUrl {
+    let mut config = RaceConfig::default();
+    let mut notices = Vec::new();
+    let query = query.strip_prefix('?').unwrap_or(query);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(raw_key);
+        let value = decode(raw_value);
+        let shown = format!("{key}={value}");
+        let mut n = |msg: String| notices.push(msg);
+        match key.as_str() {
+            "hidden" => match parse_list::<usize>(&value) {
+                Ok(mut widths) => {
+                    if widths.len() < PAGE_MIN_HIDDEN_LAYERS
+                        || widths.len() > limits::MAX_HIDDEN_LAYERS
+                    {
+                        n(format!(
+                            "'{shown}': the page races 1–{} hidden layers; using {}",
+                            limits::MAX_HIDDEN_LAYERS,
+                            join(&config.hidden)
+                        ));
+                        continue;
+                    }
+                    let mut clamped = false;
+                    for w in &mut widths {
+                        let c = (*w).clamp(1, limits::MAX_WIDTH);
+                        clamped |= c != *w;
+                        *w = c;
+                    }
+                    if clamped {
+                        n(format!(
+                            "'{shown}': widths must be 1–{}; using {}",
+                            limits::MAX_WIDTH,
+                            join(&widths)
+                        ));
+                    }
+                    config.hidden = widths;
+                }
+                Err(e) => n(refused(&shown, &e, &join(&config.hidden))),
+            },
+            "lanes" => match parse_list::<Activation>(&value) {
+                Ok(acts) if (1..=limits::MAX_LANES).contains(&acts.len()) => {
+                    config.activations = acts
+                }
+                Ok(_) => n(format!(
+                    "'{shown}': a race has 1–{} lanes; using {}",
+                    limits::MAX_LANES,
+                    keys(&config.activations)
+                )),
+                Err(e) => n(refused(&shown, &e, &keys(&config.activations))),
+            },
+            "lr" => {
+                config.learning_rate = number(
+                    &shown,
+                    &value,
+                    config.learning_rate,
+                    limits::MIN_LEARNING_RATE,
+                    limits::MAX_LEARNING_RATE,
+                    &mut n,
+                )
+            }
+            "lane_lr" => match parse_list::<f32>(&value) {
+                Ok(rates) => {
+                    let clamped: Vec<f32> = rates
+                        .iter()
+                        .map(|r| {
+                            if r.is_finite() {
+                                r.clamp(limits::MIN_LEARNING_RATE, limits::MAX_LEARNING_RATE)
+                            } else {
+                                config.learning_rate
+                            }
+                        })
+                        .collect();
+                    if clamped != rates {
+                        n(format!(
+                            "'{shown}': learning rates must be {}–{}; using {}",
+                            limits::MIN_LEARNING_RATE,
+                            limits::MAX_LEARNING_RATE,
+                            join(&clamped)
+                        ));
+                    }
+                    config.lane_learning_rates = Some(clamped);
+                }
+                Err(e) => n(refused(&shown, &e, "the shared learning rate")),
+            },
+            "opt" => match value.parse::<OptimizerKind>() {
+                Ok(o) => config.optimizer = o,
+                Err(e) => n(refused(&shown, &e, config.optimizer.key())),
+            },
+            "init" => match value.parse::<InitMode>() {
+                Ok(i) => config.init = i,
+                Err(e) => n(refused(&shown, &e, config.init.key())),
+            },
+            "batch" => {
+                config.batch_size = number(
+                    &shown,
+                    &value,
+                    config.batch_size,
+                    1,
+                    limits::MAX_BATCH,
+                    &mut n,
+                )
+            }
+            "epochs" => {
+                config.epochs = number(&shown, &value, config.epochs, 1, limits::MAX_EPOCHS, &mut n)
+            }
+            "seed" => config.seed = number(&shown, &value, config.seed, 0, u32::MAX, &mut n),
+            "train" => {
+                config.train_size = number(
+                    &shown,
+                    &value,
+                    config.train_size,
+                    limits::MIN_TRAIN_SIZE,
+                    MAX_TRAIN_SIZE,
+                    &mut n,
+                )
+            }
+            "target" => {
+                let pct = number(
+                    &shown,
+                    &value,
+                    config.target_accuracy * 100.0,
+                    10.0,
+                    100.0,
+                    &mut n,
+                );
+                config.target_accuracy = pct / 100.0;
+            }
+            "slope" => {
+                config.leaky_slope = number(&shown, &value, config.leaky_slope, 0.0, 0.5, &mut n)
+            }
+            "reports" => {
+                config.reports_per_epoch = number(
+                    &shown,
+                    &value,
+                    config.reports_per_epoch,
+                    1,
+                    limits::MAX_REPORTS_PER_EPOCH,
+                    &mut n,
+                )
+            }
+            _ => n(format!("ignored the unknown setting '{shown}'")),
+        }
+    }
+    // Settings that are fine alone but not together.
+    if let Some(rates) = &config.lane_learning_rates
+        && rates.len() != config.activations.len()
+    {
+        notices.push(format!(
+            "{} per-lane learning rates for {} lanes; using the shared rate {}",
+            rates.len(),
+            config.activations.len(),
+            config.learning_rate
+        ));
+        config.lane_learning_rates = None;
+    }
+    if config.batch_size > config.train_size {
+        notices.push(format!(
+            "batch size {} exceeds the training set; using {}",
+            config.batch_size, config.train_size
+        ));
+        config.batch_size = config.train_size;
+    }
+    debug_assert!(config.validate().is_ok(), "{:?}", config.validate());
+    FromUrl { config, notices }
+}
+
+/// Writes every setting, in a stable order.
+pub fn to_query(c: &RaceConfig) -> String {
+    let mut q = format!(
+        "hidden={}&lanes={}&lr={}",
+        join(&c.hidden),
+        keys(&c.activations),
+        c.learning_rate
+    );
+    if let Some(rates) = &c.lane_learning_rates {
+        q += &format!("&lane_lr={}", join(rates));
+    }
+    q += &format!(
+        "&opt={}&batch={}&epochs={}&seed={}&train={}&init={}&target={}",
+        c.optimizer.key(),
+        c.batch_size,
+        c.epochs,
+        c.seed,
+        c.train_size,
+        c.init.key(),
+        // Percent with at most two decimals, without float noise (95, not 95.00000238).
+        (c.target_accuracy as f64 * 10_000.0).round() / 100.0
+    );
+    if c.leaky_slope != RaceConfig::default().leaky_slope {
+        q += &format!("&slope={}", c.leaky_slope);
+    }
+    if c.reports_per_epoch != RaceConfig::default().reports_per_epoch {
+        q += &format!("&reports={}", c.reports_per_epoch);
+    }
+    q
+}
+
+fn refused(shown: &str, why: &str, kept: &str) -> String {
+    format!("'{shown}' was refused ({why}); using {kept}")
+}
+
+/// Parses a number and clamps it into [lo, hi], with a notice for either correction.
+fn number<T>(
+    shown: &str,
+    value: &str,
+    default: T,
+    lo: T,
+    hi: T,
+    notice: &mut impl FnMut(String),
+) -> T
+where
+    T: FromStr + PartialOrd + Copy + Display,
+{
+    match value.trim().parse::<T>() {
+        Ok(v) if v.partial_cmp(&v).is_none() => {
+            notice(refused(shown, "not a number", &default.to_string()));
+            default
+        }
+        Ok(v) if v < lo => {
+            notice(format!("'{shown}' is below the minimum; using {lo}"));
+            lo
+        }
+        Ok(v) if v > hi => {
+            notice(format!("'{shown}' is above the maximum; using {hi}"));
+            hi
+        }
+        Ok(v) => v,
+        Err(_) => {
+            notice(refused(shown, "not a valid number", &default.to_string()));
+            default
+        }
+    }
+}
+
+fn parse_list<T: FromStr>(value: &str) -> Result<Vec<T>, String>
+where
+    T::Err: Display,
+{
+    if value.trim().is_empty() {
+        return Err("empty list".into());
+    }
+    value
+        .split(',')
+        .map(|item| {
+            item.trim()
+                .parse::<T>()
+                .map_err(|e| format!("'{}': {e}", item.trim()))
+        })
+        .collect()
+}
+
+fn join<T: Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn keys(acts: &[Activation]) -> String {
+    acts.iter().map(|a| a.key()).collect::<Vec<_>>().join(",")
+}
+
+/// Percent-decoding of one query component (`+` is a space).
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_query_is_the_study() {
+        let r = from_query("");
+        assert_eq!(r.config, RaceConfig::default());
+        assert!(r.notices.is_empty());
+    }
+
+    #[test]
+    fn round_trips() {
+        let c = RaceConfig {
+            hidden: vec![256, 128, 64],
+            activations: vec![Activation::Tanh, Activation::LeakyRelu, Activation::Relu],
+            learning_rate: 0.05,
+            lane_learning_rates: Some(vec![0.1, 0.01, 0.02]),
+            optimizer: OptimizerKind::Adam,
+            batch_size: 32,
+            epochs: 12,
+            seed: 7,
+            train_size: 20_000,
+            init: InitMode::PerActivation,
+            target_accuracy: 0.975,
+            leaky_slope: 0.05,
+            reports_per_epoch: 10,
+            ..RaceConfig::default()
+        };
+        let q = to_query(&c);
+        let back = from_query(&format!("?{q}"));
+        assert!(back.notices.is_empty(), "{:?}", back.notices);
+        assert_eq!(back.config, c);
+        assert_eq!(
+            to_query(&RaceConfig::default()),
+            "hidden=128,64&lanes=sigmoid,relu&lr=0.1&opt=sgd&batch=64&epochs=5&seed=42&train=55000&init=glorot&target=95"
+        );
+    }
+
+    #[test]
+    fn garbage_is_refused_or_clamped_with_notices() {
+        let r = from_query(
+            "lr=abc&batch=0&epochs=9999&lanes=relu,swish&hidden=128,x&seed=-4&bogus=1&train=1e9&target=250&lr=NaN",
+        );
+        let c = &r.config;
+        assert_eq!(c.learning_rate, 0.1);
+        assert_eq!(c.batch_size, 1);
+        assert_eq!(c.epochs, limits::MAX_EPOCHS);
+        assert_eq!(c.activations, RaceConfig::default().activations);
+        assert_eq!(c.hidden, vec![128, 64]);
+        assert_eq!(c.seed, 42);
+        assert_eq!(c.train_size, 55_000);
+        assert_eq!(c.target_accuracy, 1.0);
+        assert!(c.validate().is_ok());
+        let all = r.notices.join("\n");
+        for needle in [
+            "'lr=abc' was refused",
+            "'batch=0' is below",
+            "'epochs=9999' is above",
+            "swish",
+            "'hidden=128,x' was refused",
+            "seed=-4",
+            "unknown setting 'bogus=1'",
+            "'lr=NaN' was refused",
+            "'target=250' is above",
+        ] {
+            assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+        }
+    }
+
+    #[test]
+    fn decodes_percent_escapes_and_fixes_inconsistent_settings() {
+        let r = from_query(
+            "hidden=64%2C32&lanes=Leaky%20ReLU%2Ctanh&lane_lr=0.1&batch=5000&train=1000",
+        );
+        assert_eq!(r.config.hidden, vec![64, 32]);
+        assert_eq!(
+            r.config.activations,
+            vec![Activation::LeakyRelu, Activation::Tanh]
+        );
+        assert_eq!(r.config.lane_learning_rates, None);
+        assert_eq!(r.config.batch_size, 1000);
+        assert!(r.config.validate().is_ok());
+        assert_eq!(r.notices.len(), 3, "{:?}", r.notices);
+        assert_eq!(decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn too_many_layers_or_lanes_are_refused() {
+        let r = from_query("hidden=1,2,3,4,5,6,7,8,9&lanes=relu,relu,relu,relu,relu&hidden=5000");
+        assert_eq!(r.config.hidden, vec![limits::MAX_WIDTH]);
+        assert_eq!(r.config.activations.len(), 2);
+        assert_eq!(r.notices.len(), 3);
+    }
+}
