@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod mnist;
 pub mod network;
 pub mod optimizer;
+pub mod preprocess;
 pub mod protocol;
 pub mod race;
 pub mod report;
@@ -26,6 +27,9 @@ pub use report::{EpochReport, IntervalReport, LaneEvent};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 // Unit tests marked `wasm_bindgen_test` (the SIMD kernels) run in headless Chromium.
 #[cfg(all(test, target_arch = "wasm32"))]

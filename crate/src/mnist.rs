@@ -57,6 +57,18 @@ fn read_u32(bytes: &[u8], at: usize) -> u32 {
 
 /// Parses an IDX3 image file of 28×28 images. Returns the pixels, `INPUT` bytes per image.
 pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    check_images(file, bytes)?;
+    Ok(bytes[16..].to_vec())
+}
+
+/// Like [`parse_images`], reusing the file's buffer (no second copy of 47 MB).
+pub fn images_from_vec(file: &str, mut bytes: Vec<u8>) -> Result<Vec<u8>, DataError> {
+    check_images(file, &bytes)?;
+    bytes.drain(..16);
+    Ok(bytes)
+}
+
+fn check_images(file: &str, bytes: &[u8]) -> Result<(), DataError> {
     let err = |p: String| DataError::new(file, p);
     if bytes.len() >= 4 && read_u32(bytes, 0) != IMAGES_MAGIC {
         return Err(err(format!(
@@ -94,11 +106,23 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
             body.len()
         )));
     }
-    Ok(body.to_vec())
+    Ok(())
 }
 
 /// Parses an IDX1 label file. Every label must be a digit 0–9.
 pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    check_labels(file, bytes)?;
+    Ok(bytes[8..].to_vec())
+}
+
+/// Like [`parse_labels`], reusing the file's buffer.
+pub fn labels_from_vec(file: &str, mut bytes: Vec<u8>) -> Result<Vec<u8>, DataError> {
+    check_labels(file, &bytes)?;
+    bytes.drain(..8);
+    Ok(bytes)
+}
+
+fn check_labels(file: &str, bytes: &[u8]) -> Result<(), DataError> {
     let err = |p: String| DataError::new(file, p);
     if bytes.len() >= 4 && read_u32(bytes, 0) != LABELS_MAGIC {
         return Err(err(format!(
@@ -132,7 +156,7 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     if let Some((i, &bad)) = body.iter().enumerate().find(|&(_, &l)| l > 9) {
         return Err(err(format!("label {bad} at index {i} is not a digit 0–9")));
     }
-    Ok(body.to_vec())
+    Ok(())
 }
 
 fn hint_for_magic(bytes: &[u8]) -> &'static str {
@@ -247,15 +271,42 @@ impl Mnist {
     /// Parses the four raw IDX files (contents in the order of [`FILES`]), naming each by
     /// `names` in errors.
     pub fn from_idx(files: [&[u8]; 4], names: [&str; 4]) -> Result<Mnist, DataError> {
+        Mnist::from_parts(
+            [
+                parse_images(names[0], files[0])?,
+                parse_labels(names[1], files[1])?,
+                parse_images(names[2], files[2])?,
+                parse_labels(names[3], files[3])?,
+            ],
+            names,
+        )
+    }
+
+    /// Like [`Mnist::from_idx`], taking the file contents by value to avoid copies.
+    pub fn from_idx_owned(files: [Vec<u8>; 4], names: [&str; 4]) -> Result<Mnist, DataError> {
+        let [train_images, train_labels, test_images, test_labels] = files;
+        Mnist::from_parts(
+            [
+                images_from_vec(names[0], train_images)?,
+                labels_from_vec(names[1], train_labels)?,
+                images_from_vec(names[2], test_images)?,
+                labels_from_vec(names[3], test_labels)?,
+            ],
+            names,
+        )
+    }
+
+    fn from_parts(parts: [Vec<u8>; 4], names: [&str; 4]) -> Result<Mnist, DataError> {
+        let [train_images, train_labels, test_images, test_labels] = parts;
         let train = Dataset::new(
             &format!("{} + {}", names[0], names[1]),
-            parse_images(names[0], files[0])?,
-            parse_labels(names[1], files[1])?,
+            train_images,
+            train_labels,
         )?;
         let test = Dataset::new(
             &format!("{} + {}", names[2], names[3]),
-            parse_images(names[2], files[2])?,
-            parse_labels(names[3], files[3])?,
+            test_images,
+            test_labels,
         )?;
         if train.len() <= VALIDATION_SIZE {
             return Err(DataError::new(

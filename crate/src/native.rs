@@ -49,10 +49,8 @@ pub fn load_mnist(dir: &Path) -> Result<Mnist, DataError> {
         names.push(path.display().to_string());
         contents.push(bytes);
     }
-    Mnist::from_idx(
-        [&contents[0], &contents[1], &contents[2], &contents[3]],
-        [&names[0], &names[1], &names[2], &names[3]],
-    )
+    let [a, b, c, d]: [Vec<u8>; 4] = contents.try_into().expect("four files");
+    Mnist::from_idx_owned([a, b, c, d], [&names[0], &names[1], &names[2], &names[3]])
 }
 
 /// Validates the raw IDX files in `src` and writes gzip copies to `out`. Returns

@@ -17,11 +17,14 @@
 //! 3. compute the centre of mass of the scaled digit and shift it, by a whole number of pixels
 //!    (rounded), so that the centre of mass lands on pixel (14, 14) of the 28×28 field. This is
 //!    MNIST's own convention: measured in pixel indices, the centres of mass of the real MNIST
-//!    images all lie within 0.5 px of (14, 14).
+//!    images lie within 0.5 px of (14, 14) (all but 2 of the 70,000, by at most 0.52 px).
 //!
 //! It is plain Rust, compiled natively and to wasm alike, and cheap enough to run on every
 //! pointer move: one pass over the raster to find the ink, one over the ink's bounding box to
-//! scale it (about 0.1 ms for a 280×280 pad natively).
+//! scale it (about 0.12 ms for a 280×280 RGBA pad natively, optimised).
+//!
+//! `tests/drawn_digits.rs` checks the whole path: digits drawn as pen strokes, rasterized like
+//! the page's pad, normalised here and classified by a network trained on MNIST.
 
 use crate::network::INPUT;
 
@@ -116,7 +119,7 @@ fn check_len(len: usize, width: usize, height: usize, channels: usize) -> Result
         Ok(())
     } else {
         Err(format!(
-            "a {width}×{height} raster of {channels} byte(s) or value(s) a pixel has {expected}, not {len}"
+            "a {width}×{height} raster needs {expected} values ({channels} a pixel), got {len}"
         ))
     }
 }
@@ -236,7 +239,10 @@ mod tests {
     /// `path` (in units of `size`, drawn from `(x, y)`): ink = how much of a pixel the stroke
     /// covers, estimated from the distance of the pixel's centre to the path.
     fn drawn(path: &[(f32, f32)], x: f32, y: f32, size: f32, brush: f32) -> Vec<f32> {
-        let pts: Vec<(f32, f32)> = path.iter().map(|&(u, v)| (x + u * size, y + v * size)).collect();
+        let pts: Vec<(f32, f32)> = path
+            .iter()
+            .map(|&(u, v)| (x + u * size, y + v * size))
+            .collect();
         let mut r = vec![0.0; PAD * PAD];
         for (i, v) in r.iter_mut().enumerate() {
             let (px, py) = ((i % PAD) as f32 + 0.5, (i / PAD) as f32 + 0.5);
@@ -245,7 +251,8 @@ mod tests {
                 .map(|s| {
                     let ((ax, ay), (bx, by)) = (s[0], s[1]);
                     let (dx, dy) = (bx - ax, by - ay);
-                    let t = (((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+                    let t =
+                        (((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
                     (px - ax - t * dx).hypot(py - ay - t * dy)
                 })
                 .fold(f32::INFINITY, f32::min);
@@ -274,7 +281,12 @@ mod tests {
     }
 
     fn mean_abs_diff(a: &Digit, b: &Digit) -> f32 {
-        a.grey.iter().zip(&b.grey).map(|(p, q)| (p - q).abs()).sum::<f32>() / INPUT as f32
+        a.grey
+            .iter()
+            .zip(&b.grey)
+            .map(|(p, q)| (p - q).abs())
+            .sum::<f32>()
+            / INPUT as f32
     }
 
     #[test]
@@ -294,22 +306,29 @@ mod tests {
     #[test]
     fn a_raster_of_the_wrong_size_is_refused() {
         let e = preprocess(&[1.0; 10], 4, 3).unwrap_err();
-        assert!(e.contains("4×3") && e.contains("12") && e.contains("10"), "{e}");
+        assert!(
+            e.contains("4×3") && e.contains("12") && e.contains("10"),
+            "{e}"
+        );
         assert!(preprocess_rgba(&[255; 12], 2, 2, InkChannel::Alpha).is_err());
         assert!(preprocess(&[], usize::MAX, 2).is_err());
     }
 
     #[test]
     fn a_rectangle_anywhere_ends_centred_with_its_long_side_spanning_20() {
-        for (x, y) in [(0, 0), (37, 111), (180, 220), (280 - 150, 280 - 60)] {
+        for (x, y) in [(0, 0), (37, 111), (101, 3), (PAD - 150, PAD - 60)] {
             let d = run(&rectangle(x, y, 150, 60));
             // 150 → 20, 60 → 8 exactly: a solid 20×8 block, centred.
             let (x0, y0, x1, y1) = ink_box(&d);
             assert_eq!((x1 - x0 + 1, y1 - y0 + 1), (20, 8), "at ({x}, {y})");
-            assert_eq!((x0, y0), (4, 10), "at ({x}, {y})");
+            // Centre of mass (9.5, 3.5) in the box: shifts of 4.5 and 10.5, rounded up.
+            assert_eq!((x0, y0), (5, 11), "at ({x}, {y})");
             assert!(d.grey.iter().all(|&g| g == 0.0 || (g - 1.0).abs() < 1e-5));
             let (cx, cy) = centre_of_mass(&d.grey, SIDE).unwrap();
-            assert!((cx - 13.5).abs() < 1e-4 && (cy - 13.5).abs() < 1e-4, "{cx} {cy}");
+            assert!(
+                (cx - 14.5).abs() < 1e-4 && (cy - 14.5).abs() < 1e-4,
+                "{cx} {cy}"
+            );
         }
     }
 
@@ -320,7 +339,10 @@ mod tests {
         let (x0, y0, x1, y1) = ink_box(&d);
         assert_eq!((x1 - x0 + 1, y1 - y0 + 1), (3, 20));
         let row: Vec<f32> = d.grey[10 * SIDE + x0..10 * SIDE + x0 + 3].to_vec();
-        assert!((row[0] - 1.0).abs() < 1e-5 && (row[1] - 1.0).abs() < 1e-5, "{row:?}");
+        assert!(
+            (row[0] - 1.0).abs() < 1e-5 && (row[1] - 1.0).abs() < 1e-5,
+            "{row:?}"
+        );
         assert!((row[2] - 0.5).abs() < 1e-5, "{row:?}");
         let ink: f32 = d.grey.iter().sum();
         assert!((ink - 2.5 * 20.0).abs() < 1e-3, "{ink}");
@@ -339,7 +361,7 @@ mod tests {
         let mut dot = vec![0.0; PAD * PAD];
         dot[PAD * 7 + 9] = 0.8;
         let d = run(&dot);
-        assert_eq!(ink_box(&d), (4, 4, 23, 23));
+        assert_eq!(ink_box(&d), (5, 5, 24, 24));
         assert!(d.grey.iter().all(|&g| g == 0.0 || (g - 0.8).abs() < 1e-5));
     }
 
@@ -375,8 +397,9 @@ mod tests {
     #[test]
     fn where_the_digit_is_drawn_does_not_matter() {
         let base = run(&drawn(&SEVEN, 20.0, 20.0, 150.0, 20.0));
-        // Whole-pixel moves give the very same image.
-        assert_eq!(run(&drawn(&SEVEN, 110.0, 95.0, 150.0, 20.0)), base);
+        // Whole-pixel moves give the same image (to rounding in the test's rasterizer).
+        let moved = run(&drawn(&SEVEN, 110.0, 95.0, 150.0, 20.0));
+        assert!(mean_abs_diff(&moved, &base) < 1e-5);
         // Sub-pixel moves change the anti-aliasing a little.
         for (x, y) in [(77.3, 12.6), (4.5, 110.25)] {
             let d = run(&drawn(&SEVEN, x, y, 150.0, 20.0));
@@ -387,12 +410,25 @@ mod tests {
     #[test]
     fn how_large_the_digit_is_drawn_barely_matters() {
         // The same shape at three sizes, the brush in proportion (as a writer's pen would be
-        // to a digit of MNIST's scale): after normalisation nearly the same image.
+        // to a digit of MNIST's scale): after normalisation nearly the same image. What differs
+        // is sub-pixel: where the bounding box's edges fall in the scaled grid.
         let big = run(&drawn(&SEVEN, 10.0, 10.0, 250.0, 30.0));
+        // For scale: how different another shape (an "L") is.
+        let other = run(&drawn(
+            &[(0.2, 0.0), (0.2, 1.0), (0.8, 1.0)],
+            10.0,
+            10.0,
+            250.0,
+            30.0,
+        ));
+        let far = mean_abs_diff(&other, &big);
         for (size, brush) in [(125.0, 15.0), (60.0, 7.2)] {
             let d = run(&drawn(&SEVEN, 100.0, 50.0, size, brush));
             let diff = mean_abs_diff(&d, &big);
-            assert!(diff < 0.02, "size {size}: {diff}");
+            assert!(
+                diff < 0.03 && diff < far / 4.0,
+                "size {size}: {diff} (an L: {far})"
+            );
         }
     }
 
@@ -404,7 +440,13 @@ mod tests {
         // White ink on a transparent pad: the colour of a rim pixel is white, only alpha varies.
         let alpha: Vec<u8> = grey
             .iter()
-            .flat_map(|&g| if g > 0.0 { [255, 255, 255, byte(g)] } else { [0; 4] })
+            .flat_map(|&g| {
+                if g > 0.0 {
+                    [255, 255, 255, byte(g)]
+                } else {
+                    [0; 4]
+                }
+            })
             .collect();
         // White ink on an opaque black pad.
         let lum: Vec<u8> = grey
@@ -433,7 +475,15 @@ mod tests {
         let per_output: Vec<f32> = (0..2)
             .map(|o| w.iter().filter(|c| c.0 == o).map(|c| c.2).sum())
             .collect();
-        assert!(per_output.iter().all(|&s| (s - 1.0).abs() < 1e-6), "{per_output:?}");
-        assert!(w.contains(&(0, 1, 1.0 / 3.0)) && w.contains(&(1, 1, 1.0 / 3.0)), "{w:?}");
+        assert!(
+            per_output.iter().all(|&s| (s - 1.0).abs() < 1e-6),
+            "{per_output:?}"
+        );
+        let shared: Vec<f32> = w.iter().filter(|c| c.1 == 1).map(|c| c.2).collect();
+        assert_eq!(shared.len(), 2, "{w:?}");
+        assert!(
+            shared.iter().all(|&s| (s - 1.0 / 3.0).abs() < 1e-6),
+            "{w:?}"
+        );
     }
 }
