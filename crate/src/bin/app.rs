@@ -1,1 +1,24 @@
-fn main() {}
+//! Entry point of the page (built by Trunk into the page's main wasm).
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use wasm_bindgen::prelude::*;
+
+    /// Test hook: makes lane `lane`'s worker panic, to exercise the crash path
+    /// (`window.wasmBindings.crash_lane(0)`; see tests/README.md).
+    #[wasm_bindgen]
+    pub fn crash_lane(lane: usize) {
+        activation_race::web::page::crash_lane(lane);
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    activation_race::web::page::start();
+}
+
+// Natively there is no page to run; `race` is the terminal front end.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("`app` is the web page; build and serve it with `bash .ci/serve`");
+}

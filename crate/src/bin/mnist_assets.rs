@@ -43,4 +43,6 @@ fn main() -> std::process::ExitCode {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn main() {}
+fn main() {
+    // The browser builds every binary of the crate; this one is for terminals only.
+}

@@ -10,7 +10,9 @@ fn main() -> std::process::ExitCode {
 
 // The browser builds every binary of the crate; this one has nothing to do there.
 #[cfg(target_arch = "wasm32")]
-fn main() {}
+fn main() {
+    // The browser builds every binary of the crate; this one is for terminals only.
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {

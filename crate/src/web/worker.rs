@@ -1,0 +1,238 @@
+//! One lane's Web Worker: loads MNIST, trains its lane in short slices and answers the page.
+//!
+//! Training runs in slices of [`SLICE_SECS`]; between slices the worker yields to its event loop
+//! through a `MessageChannel` (a zero-delay yield: `setTimeout(0)` is clamped to 4 ms), so that
+//! pause, a new configuration or a classification request waits at most one slice.
+
+use super::data;
+use super::post::post_from_worker as post;
+use crate::mnist::Mnist;
+use crate::protocol::{FromWorker, ToWorker, check_pixels};
+use crate::race::{Lane, LaneState};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+
+/// Longest stretch of training between two looks at the message queue.
+const SLICE_SECS: f64 = 0.012;
+
+struct WorkerState {
+    data: Option<Rc<Mnist>>,
+    lane: Option<Lane>,
+    running: bool,
+    slice_pending: bool,
+    yield_channel: MessageChannel,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<WorkerState>> = const { RefCell::new(None) };
+}
+
+/// The worker's entry point: installs the handlers, then says `Ready`.
+pub fn start() {
+    super::install_panic_hook(|message| post(&FromWorker::Panicked { message }));
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let yield_channel = match MessageChannel::new() {
+        Ok(c) => c,
+        Err(e) => {
+            post(&FromWorker::Error {
+                message: format!("cannot create a message channel: {}", data::js_message(&e)),
+            });
+            return;
+        }
+    };
+    let on_slice = Closure::<dyn FnMut(MessageEvent)>::new(|_| run_slice());
+    yield_channel
+        .port1()
+        .set_onmessage(Some(on_slice.as_ref().unchecked_ref()));
+    on_slice.forget();
+    STATE.with(|s| {
+        *s.borrow_mut() = Some(WorkerState {
+            data: None,
+            lane: None,
+            running: false,
+            slice_pending: false,
+            yield_channel,
+        })
+    });
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
+        match serde_wasm_bindgen::from_value::<ToWorker>(e.data()) {
+            Ok(command) => handle(command),
+            Err(err) => post(&FromWorker::Error {
+                message: format!("the worker received a message it does not understand: {err}"),
+            }),
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&FromWorker::Ready);
+}
+
+fn with_state<R>(f: impl FnOnce(&mut WorkerState) -> R) -> Option<R> {
+    STATE.with(|s| s.borrow_mut().as_mut().map(f))
+}
+
+fn handle(command: ToWorker) {
+    match command {
+        ToWorker::Load { base_url } => {
+            wasm_bindgen_futures::spawn_local(async move {
+                let started = js_sys::Date::now();
+                let result = data::load(&base_url, |fraction, stage| {
+                    post(&FromWorker::Loading {
+                        fraction,
+                        stage: stage.to_string(),
+                    })
+                })
+                .await;
+                match result {
+                    Ok(mnist) => {
+                        post(&FromWorker::Loaded {
+                            train: mnist.train.len(),
+                            test: mnist.test.len(),
+                            seconds: (js_sys::Date::now() - started) / 1000.0,
+                        });
+                        with_state(|s| {
+                            s.data = Some(Rc::new(mnist));
+                            if s.running {
+                                schedule_slice(s);
+                            }
+                        });
+                    }
+                    Err(e) => post(&FromWorker::Error {
+                        message: format!("MNIST could not be loaded: {e}"),
+                    }),
+                }
+            });
+        }
+        ToWorker::Configure { config, lane } => {
+            with_state(|s| {
+                s.running = false;
+                match Lane::new(&config, lane) {
+                    Ok(l) => {
+                        post(&FromWorker::Configured {
+                            lane,
+                            parameters: l.network().parameter_count(),
+                            layer_sizes: l.network().sizes(),
+                        });
+                        s.lane = Some(l);
+                    }
+                    Err(message) => {
+                        s.lane = None;
+                        post(&FromWorker::Error {
+                            message: format!("these settings cannot be raced: {message}"),
+                        });
+                    }
+                }
+                post_state(s);
+            });
+        }
+        ToWorker::Start => {
+            with_state(|s| {
+                let can_train = s
+                    .lane
+                    .as_ref()
+                    .is_some_and(|l| l.state() == LaneState::Training);
+                s.running = can_train;
+                if can_train && s.data.is_some() {
+                    schedule_slice(s);
+                }
+                post_state(s);
+            });
+        }
+        ToWorker::Pause => {
+            with_state(|s| {
+                s.running = false;
+                post_state(s);
+            });
+        }
+        ToWorker::Classify { request, pixels } => {
+            with_state(|s| {
+                if let Err(message) = check_pixels(&pixels) {
+                    post(&FromWorker::Error { message });
+                    return;
+                }
+                if let Some(lane) = s.lane.as_mut() {
+                    let probabilities = lane.predict(&pixels);
+                    post(&FromWorker::Prediction {
+                        request,
+                        lane: lane.index(),
+                        probabilities,
+                        samples_seen: lane.samples_seen(),
+                    });
+                }
+            });
+        }
+        ToWorker::TestDigit { request, index } => {
+            with_state(|s| {
+                let Some(data) = s.data.as_ref() else {
+                    post(&FromWorker::Error {
+                        message: "the test digits are not loaded yet".into(),
+                    });
+                    return;
+                };
+                let i = index as usize % data.test.len();
+                post(&FromWorker::TestDigit {
+                    request,
+                    index: i as u32,
+                    label: data.test.label(i),
+                    pixels: data.test.image(i).to_vec(),
+                });
+            });
+        }
+        ToWorker::Crash => {
+            panic!("deliberate crash requested by the page (a test of the crash path)")
+        }
+    }
+}
+
+fn post_state(s: &WorkerState) {
+    if let Some(lane) = &s.lane {
+        post(&FromWorker::State {
+            lane: lane.index(),
+            running: s.running,
+            epochs_done: lane.epochs_done(),
+            samples_seen: lane.samples_seen(),
+        });
+    }
+}
+
+fn schedule_slice(s: &mut WorkerState) {
+    if !s.slice_pending {
+        s.slice_pending = true;
+        if s.yield_channel
+            .port2()
+            .post_message(&JsValue::NULL)
+            .is_err()
+        {
+            s.slice_pending = false;
+            post(&FromWorker::Error {
+                message: "the worker could not schedule its next training slice".into(),
+            });
+        }
+    }
+}
+
+fn run_slice() {
+    with_state(|s| {
+        s.slice_pending = false;
+        if !s.running {
+            return;
+        }
+        let (Some(lane), Some(data)) = (s.lane.as_mut(), s.data.clone()) else {
+            return;
+        };
+        let mut events = Vec::new();
+        lane.advance_until(&data, usize::MAX, SLICE_SECS, &mut events);
+        let still_training = lane.state() == LaneState::Training;
+        for event in events {
+            post(&FromWorker::Event(event));
+        }
+        if still_training {
+            schedule_slice(s);
+        } else {
+            s.running = false;
+            post_state(s);
+        }
+    });
+}
