@@ -5,6 +5,9 @@
 //!
 //! Set `DRAWN_DIGITS_DUMP=<folder>` to also write the pads and the 28×28 inputs as PGM images.
 
+// These tests read files and spawn the CLI: native only.
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use activation_race::preprocess::{self, CENTRE, Digit, InkChannel, SIDE};

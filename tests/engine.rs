@@ -1,6 +1,9 @@
 //! The race engine end to end on real MNIST: reproducibility, the study's effects, divergence,
 //! and the CLI's JSON.
 
+// These tests read files and spawn the CLI: native only.
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use activation_race::report::LaneEvent;

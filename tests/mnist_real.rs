@@ -1,5 +1,8 @@
 //! The IDX reader and the splits, on the real MNIST files.
 
+// These tests read files and spawn the CLI: native only.
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use activation_race::mnist::{FILES, MAX_TRAIN_SIZE, VALIDATION_SIZE, parse_images, parse_labels};

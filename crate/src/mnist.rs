@@ -179,7 +179,7 @@ pub struct Dataset {
 impl Dataset {
     /// Pairs images with labels; `what` names the pair in the error when the counts differ.
     pub fn new(what: &str, pixels: Vec<u8>, labels: Vec<u8>) -> Result<Dataset, DataError> {
-        if pixels.len() % INPUT != 0 {
+        if !pixels.len().is_multiple_of(INPUT) {
             return Err(DataError::new(
                 what,
                 format!(

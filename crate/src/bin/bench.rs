@@ -1,1 +1,308 @@
-fn main() {}
+//! `bench`: native training speed of the engine on real MNIST, next to this machine's plain
+//! matrix-multiply rate, so that efficiency reads as a ratio. A benchmark, not a test: it prints
+//! numbers (and `--json FILE` writes them); nothing here passes or fails.
+//!
+//! Single-threaded throughout (one lane per core is how races run).
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    bench::main()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    // The browser builds every binary of the crate; this one is for terminals only.
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod bench {
+    use activation_race::kernels::{Gemm, cols, cols_mut, cols_t};
+    use activation_race::native::{default_data_dir, load_mnist};
+    use activation_race::network::{CLASSES, INPUT, Mlp, Workspace};
+    use activation_race::optimizer::Optimizer;
+    use activation_race::race::epoch_order;
+    use activation_race::report::LaneEvent;
+    use activation_race::{Activation, InitScheme, Lane, Mnist, OptimizerKind, RaceConfig};
+    use clap::Parser;
+    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+    use nalgebra::DMatrix;
+    use serde::Serialize;
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+    use std::time::Instant;
+
+    /// Native training throughput per activation and depth, and the machine's matmul rate.
+    #[derive(Parser, Debug)]
+    #[command(about)]
+    struct Args {
+        /// Seconds to measure each configuration.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+        /// Batch size.
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Folder with the MNIST files. Default: www/data in the repository.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Also write the results here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    }
+
+    #[derive(Serialize)]
+    struct MatmulResult {
+        shape: String,
+        gflops: f64,
+    }
+
+    #[derive(Serialize)]
+    struct TrainResult {
+        net: String,
+        activation: Activation,
+        samples_per_sec: f64,
+        samples_per_sec_without_grad_norms: f64,
+        /// Useful FLOPs per second: 2 × multiply-adds really needed per sample × samples/s.
+        gflops: f64,
+        /// `gflops` over the best plain matrix-multiply rate measured here.
+        matmul_efficiency: f64,
+        /// A whole lane (reports every 1/20 epoch with validation and the unit probe):
+        /// training samples per second of wall time, and per second of training time.
+        lane_wall_samples_per_sec: f64,
+        lane_training_samples_per_sec: f64,
+    }
+
+    #[derive(Serialize)]
+    struct Output {
+        batch: usize,
+        matmul: Vec<MatmulResult>,
+        peak_matmul_gflops: f64,
+        training: Vec<TrainResult>,
+    }
+
+    pub fn main() -> ExitCode {
+        let args = Args::parse();
+        let data = match load_mnist(&args.data.clone().unwrap_or_else(default_data_dir)) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let b = args.batch;
+        eprintln!("matrix multiply (single thread, f32, in-place gemm)…");
+        let shapes = [
+            ("512×512 · 512×512", 512, 512, 512, false),
+            (&*format!("forward 128×784 · 784×{b}"), 128, 784, b, false),
+            (
+                &*format!("weight grad 128×{b} · ({b}×784)ᵀ"),
+                128,
+                b,
+                784,
+                true,
+            ),
+        ]
+        .map(|(name, m, k, n, tb)| (name.to_string(), m, k, n, tb));
+        let matmul: Vec<MatmulResult> = shapes
+            .iter()
+            .map(|(name, m, k, n, tb)| MatmulResult {
+                shape: name.clone(),
+                gflops: matmul_rate(*m, *k, *n, *tb, args.seconds / 2.0),
+            })
+            .collect();
+        let peak = matmul.iter().map(|r| r.gflops).fold(0.0, f64::max);
+
+        let nets: [(&str, Vec<usize>); 2] = [
+            ("784-128-64-10", vec![128, 64]),
+            ("784-128×5-10", vec![128; 5]),
+        ];
+        let mut training = Vec::new();
+        for (name, hidden) in &nets {
+            for act in Activation::ALL {
+                eprintln!("training {name} {}…", act.label());
+                let with = train_rate(&data, hidden, act, b, true, args.seconds);
+                let without = train_rate(&data, hidden, act, b, false, args.seconds);
+                let net = Mlp::new(INPUT, hidden, CLASSES, act, 0.01, InitScheme::Glorot, 1);
+                let gflops = with * 2.0 * net.training_macs_per_sample() as f64 / 1e9;
+                let (wall, train) = lane_rate(&data, hidden, act, b, args.seconds);
+                training.push(TrainResult {
+                    net: name.to_string(),
+                    activation: act,
+                    samples_per_sec: with,
+                    samples_per_sec_without_grad_norms: without,
+                    gflops,
+                    matmul_efficiency: gflops / peak,
+                    lane_wall_samples_per_sec: wall,
+                    lane_training_samples_per_sec: train,
+                });
+            }
+        }
+
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header(["matrix product", "GFLOP/s"]);
+        for r in &matmul {
+            t.add_row([r.shape.clone(), format!("{:.1}", r.gflops)]);
+        }
+        println!("{t}");
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header([
+            "net",
+            "activation",
+            "samples/s",
+            "useful GFLOP/s",
+            "of peak matmul",
+            "without grad norms",
+            "whole lane (wall)",
+            "whole lane (training)",
+        ]);
+        for r in &training {
+            t.add_row([
+                r.net.clone(),
+                r.activation.label().to_string(),
+                format!("{:.0}", r.samples_per_sec),
+                format!("{:.1}", r.gflops),
+                format!("{:.0}%", 100.0 * r.matmul_efficiency),
+                format!(
+                    "{:.0} ({:+.1}%)",
+                    r.samples_per_sec_without_grad_norms,
+                    100.0 * (r.samples_per_sec_without_grad_norms / r.samples_per_sec - 1.0)
+                ),
+                format!("{:.0}", r.lane_wall_samples_per_sec),
+                format!("{:.0}", r.lane_training_samples_per_sec),
+            ]);
+        }
+        println!("{t}");
+        println!(
+            "peak matmul {peak:.1} GFLOP/s; batch {b}; useful FLOPs count forward, weight gradients and the input gradients of all but the first layer"
+        );
+        if let Some(path) = args.json {
+            let out = Output {
+                batch: b,
+                matmul,
+                peak_matmul_gflops: peak,
+                training,
+            };
+            if let Err(e) = std::fs::write(
+                &path,
+                serde_json::to_string_pretty(&out).expect("serializes"),
+            ) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        ExitCode::SUCCESS
+    }
+
+    /// GFLOP/s of C(m×n) = A(m×k)·B(k×n) (B given transposed if `b_transposed`), in place.
+    fn matmul_rate(m: usize, k: usize, n: usize, b_transposed: bool, seconds: f64) -> f64 {
+        let a = DMatrix::from_fn(m, k, |i, j| ((i * 7 + j * 3) % 11) as f32 * 0.1);
+        let b = if b_transposed {
+            DMatrix::from_fn(n, k, |i, j| ((i + j * 5) % 13) as f32 * 0.1)
+        } else {
+            DMatrix::from_fn(k, n, |i, j| ((i + j * 5) % 13) as f32 * 0.1)
+        };
+        let mut c = DMatrix::<f32>::zeros(m, n);
+        let mut gemm = Gemm::default();
+        let mut run = |reps: usize| {
+            for _ in 0..reps {
+                let bv = if b_transposed {
+                    cols_t(&b, k)
+                } else {
+                    cols(&b, n)
+                };
+                gemm.gemm(&mut cols_mut(&mut c, n), 1.0, &cols(&a, k), &bv, 0.0);
+            }
+        };
+        run(3);
+        let flops = 2.0 * (m * k * n) as f64;
+        let reps = ((seconds * 30e9 / flops) as usize).max(5);
+        let start = Instant::now();
+        run(reps);
+        let secs = start.elapsed().as_secs_f64();
+        std::hint::black_box(&c);
+        flops * reps as f64 / secs / 1e9
+    }
+
+    /// Samples/s of plain SGD steps on real MNIST batches (forward, backward, update).
+    fn train_rate(
+        data: &Mnist,
+        hidden: &[usize],
+        act: Activation,
+        batch: usize,
+        norms: bool,
+        seconds: f64,
+    ) -> f64 {
+        let mut net = Mlp::new(INPUT, hidden, CLASSES, act, 0.01, InitScheme::Glorot, 42);
+        let mut ws = Workspace::new(&net, batch);
+        let mut grads = net.gradients();
+        let mut opt = Optimizer::new(OptimizerKind::Sgd, 0.01, &net);
+        let mut grad_norms = vec![0.0; net.layers.len()];
+        let train = data.train_split(usize::MAX);
+        let mut order = Vec::new();
+        epoch_order(42, 0, train.len, &mut order);
+        let mut labels = Vec::with_capacity(batch);
+        let mut step = |i: usize, net: &mut Mlp| {
+            let start = (i * batch) % (train.len - batch);
+            let idx = &order[start..start + batch];
+            ws.load_images(idx.iter().map(|&j| train.image(j as usize)));
+            labels.clear();
+            labels.extend(idx.iter().map(|&j| train.label(j as usize)));
+            net.forward(&mut ws, batch);
+            net.backward(&mut ws, &mut grads, &labels);
+            opt.step(
+                net,
+                &grads,
+                if norms { Some(&mut grad_norms) } else { None },
+            );
+        };
+        for i in 0..20 {
+            step(i, &mut net);
+        }
+        let start = Instant::now();
+        let mut steps = 0;
+        while start.elapsed().as_secs_f64() < seconds {
+            for _ in 0..10 {
+                step(steps, &mut net);
+                steps += 1;
+            }
+        }
+        (steps * batch) as f64 / start.elapsed().as_secs_f64()
+    }
+
+    /// A whole lane, reports and all: (samples per second of wall time, per second of training).
+    fn lane_rate(
+        data: &Mnist,
+        hidden: &[usize],
+        act: Activation,
+        batch: usize,
+        seconds: f64,
+    ) -> (f64, f64) {
+        let config = RaceConfig {
+            hidden: hidden.to_vec(),
+            activations: vec![act],
+            batch_size: batch,
+            learning_rate: 0.01,
+            ..RaceConfig::default()
+        };
+        let mut lane = Lane::new(&config, 0).expect("valid config");
+        let mut events = Vec::new();
+        let start = Instant::now();
+        while start.elapsed().as_secs_f64() < seconds {
+            lane.advance(data, 50, &mut events);
+        }
+        let wall = lane.samples_seen() as f64 / start.elapsed().as_secs_f64();
+        let (samples, secs) = events
+            .iter()
+            .filter_map(|e| match e {
+                LaneEvent::Interval(r) if r.samples_per_sec > 0.0 => Some(r),
+                _ => None,
+            })
+            .fold((0.0, 0.0), |(n, t), r| {
+                (n + 1.0, t + 1.0 / r.samples_per_sec as f64)
+            });
+        // Harmonic mean of the interval rates: intervals have (almost) equal sample counts.
+        let training = if secs > 0.0 { samples / secs } else { 0.0 };
+        (wall, training)
+    }
+}
