@@ -29,6 +29,9 @@ pub enum ToWorker {
     },
     /// Send test image `index` (taken modulo the test-set size) with its label and prediction.
     TestDigit { request: u32, index: u32 },
+    /// Send the lane's current parameters and this epoch's batch order (for the benchmark that
+    /// trains TensorFlow.js from the very same starting point).
+    Snapshot,
     /// Panic on purpose, to exercise the crash path (used by the browser tests).
     Crash,
 }
@@ -75,6 +78,16 @@ pub enum FromWorker {
         label: u8,
         #[serde(with = "serde_bytes")]
         pixels: Vec<u8>,
+    },
+    /// The lane's parameters, input side first: `weights[l]` is layer l's outputs × inputs
+    /// matrix in column-major order (which is TensorFlow's inputs × outputs kernel, row-major).
+    Snapshot {
+        lane: usize,
+        layer_sizes: Vec<usize>,
+        weights: Vec<Vec<f32>>,
+        biases: Vec<Vec<f32>>,
+        /// Indices into the training split, in this epoch's order.
+        batch_order: Vec<u32>,
     },
     /// Something went wrong that the user must know about; the worker is still usable.
     Error { message: String },

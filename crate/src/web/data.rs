@@ -60,7 +60,18 @@ async fn fetch_gzip(url: &str) -> Result<Vec<u8>, DataError> {
             ),
         ));
     }
-    let body = response
+    // Read the whole compressed file first, then inflate: piping the network stream straight into
+    // the decompressor lets it cancel the request after the gzip trailer, which the browser logs
+    // as a failed request.
+    let compressed = JsFuture::from(
+        response
+            .array_buffer()
+            .map_err(|e| fail("could not be read", e))?,
+    )
+    .await
+    .map_err(|e| fail("could not be downloaded completely", e))?;
+    let body = Response::new_with_opt_buffer_source(Some(&compressed.unchecked_into()))
+        .map_err(|e| fail("could not be read", e))?
         .body()
         .ok_or_else(|| DataError::new(url, "the response has no body"))?;
     let gunzip = DecompressionStream::new("gzip")

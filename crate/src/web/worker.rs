@@ -180,6 +180,28 @@ fn handle(command: ToWorker) {
                 });
             });
         }
+        ToWorker::Snapshot => {
+            with_state(|s| {
+                if let Some(lane) = &s.lane {
+                    let net = lane.network();
+                    post(&FromWorker::Snapshot {
+                        lane: lane.index(),
+                        layer_sizes: net.sizes(),
+                        weights: net
+                            .layers
+                            .iter()
+                            .map(|l| l.weights.as_slice().to_vec())
+                            .collect(),
+                        biases: net
+                            .layers
+                            .iter()
+                            .map(|l| l.bias.as_slice().to_vec())
+                            .collect(),
+                        batch_order: lane.batch_order().to_vec(),
+                    });
+                }
+            });
+        }
         ToWorker::Crash => {
             panic!("deliberate crash requested by the page (a test of the crash path)")
         }

@@ -1,0 +1,76 @@
+//! Small DOM helpers for the page: finding elements, creating them, listening to events.
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, EventTarget, HtmlElement, Window};
+
+pub fn window() -> Window {
+    web_sys::window().expect("the page runs in a window")
+}
+
+pub fn document() -> Document {
+    window().document().expect("the window has a document")
+}
+
+/// The element with `id`, as type `T`. The ids are the page's own (www/index.html), so a missing
+/// one is a bug in the page, reported with its name.
+pub fn by_id<T: JsCast>(id: &str) -> Result<T, String> {
+    document()
+        .get_element_by_id(id)
+        .ok_or_else(|| format!("the page has no element #{id}"))?
+        .dyn_into::<T>()
+        .map_err(|_| format!("#{id} is not the expected kind of element"))
+}
+
+/// A new `<tag class="class">` element.
+pub fn create(tag: &str, class: &str) -> HtmlElement {
+    let el: HtmlElement = document()
+        .create_element(tag)
+        .expect("valid tag name")
+        .unchecked_into();
+    if !class.is_empty() {
+        el.set_class_name(class);
+    }
+    el
+}
+
+/// A new element with text.
+pub fn text(tag: &str, class: &str, content: &str) -> HtmlElement {
+    let el = create(tag, class);
+    el.set_text_content(Some(content));
+    el
+}
+
+pub fn append(parent: &Element, child: &Element) {
+    parent.append_child(child).expect("appending a new element");
+}
+
+pub fn set_text(el: &Element, content: &str) {
+    if el.text_content().as_deref() != Some(content) {
+        el.set_text_content(Some(content));
+    }
+}
+
+/// Listens to `event` on `target` for the page's lifetime.
+pub fn on<E: JsCast + 'static>(
+    target: &EventTarget,
+    event: &str,
+    mut handler: impl FnMut(E) + 'static,
+) {
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        handler(e.unchecked_into::<E>())
+    });
+    target
+        .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
+        .expect("adding an event listener");
+    closure.forget();
+}
+
+/// Calls `f` on the next animation frame.
+pub fn next_frame(f: impl FnOnce() + 'static) {
+    let closure = Closure::once_into_js(f);
+    let _ = window().request_animation_frame(closure.unchecked_ref());
+}
+
+pub fn set_style(el: &HtmlElement, property: &str, value: &str) {
+    let _ = el.style().set_property(property, value);
+}
