@@ -91,3 +91,39 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Waits until every lane has loaded MNIST and the race can start. */
+export async function waitReady(page, timeout = 60_000) {
+  await page.waitForSelector("[data-testid=start]:not([disabled])", { timeout });
+}
+
+export const laneText = (page, lane, testid) =>
+  page.textContent(`[data-testid=lane-${lane}] [data-testid=${testid}]`);
+
+/** The reports the page has received, per lane (the `race_reports` tooling hook). */
+export const reports = (page) => page.evaluate(() => window.wasmBindings.race_reports());
+
+/** A fingerprint of a canvas's pixels, to see whether a chart changed. */
+export const canvasPrint = (page, testid) =>
+  page.evaluate((id) => {
+    const c = document.querySelector(`[data-testid=${id}]`);
+    const url = c.toDataURL();
+    let h = 0;
+    for (let i = 0; i < url.length; i++) h = (h * 31 + url.charCodeAt(i)) | 0;
+    return `${url.length}:${h}`;
+  }, testid);
+
+/** Draws polylines (pad coordinates, 280 × 280) on the pad with real mouse events. */
+export async function drawStrokes(page, strokes) {
+  const box = await page.locator("[data-testid=pad]").boundingBox();
+  const sx = box.width / 280, sy = box.height / 280;
+  for (const stroke of strokes) {
+    const [x0, y0] = stroke[0];
+    await page.mouse.move(box.x + x0 * sx, box.y + y0 * sy);
+    await page.mouse.down();
+    for (const [x, y] of stroke.slice(1)) {
+      await page.mouse.move(box.x + x * sx, box.y + y * sy);
+    }
+    await page.mouse.up();
+  }
+}

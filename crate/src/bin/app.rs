@@ -10,6 +10,12 @@ mod browser {
     pub fn crash_lane(lane: usize) {
         activation_race::web::page::crash_lane(lane);
     }
+
+    /// Tooling hook: every report received so far, per lane (`window.wasmBindings.race_reports()`).
+    #[wasm_bindgen]
+    pub fn race_reports() -> JsValue {
+        activation_race::web::page::reports()
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -79,6 +79,34 @@ pub fn crash_lane(lane: usize) {
     });
 }
 
+/// Everything the lanes reported so far, for tests and tooling: a JS array with, per lane,
+/// `{lane, activation, intervals: [IntervalReport…], epochs: [EpochReport…]}`.
+pub fn reports() -> JsValue {
+    #[derive(serde::Serialize)]
+    struct LaneReports<'a> {
+        lane: usize,
+        activation: Activation,
+        intervals: &'a [IntervalReport],
+        epochs: &'a [EpochReport],
+    }
+    let mut out = JsValue::NULL;
+    with_app(|app| {
+        let lanes: Vec<LaneReports> = app
+            .lanes
+            .iter()
+            .map(|l| LaneReports {
+                lane: l.index,
+                activation: l.activation,
+                intervals: &l.intervals,
+                epochs: &l.epochs,
+            })
+            .collect();
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        out = serde::Serialize::serialize(&lanes, &serializer).unwrap_or(JsValue::NULL);
+    });
+    out
+}
+
 /// Shows an error without the app (when it is not up, or borrowed by a panicking handler).
 fn show_error_directly(message: &str) {
     if let Ok(banner) = by_id::<HtmlElement>("error") {
@@ -110,6 +138,8 @@ struct LaneView {
     /// Epochs and seconds at which the lane first reached the target accuracy.
     reached: Option<(f64, f64)>,
     prediction: Option<[f32; CLASSES]>,
+    /// Milliseconds from the request to this lane's answer.
+    prediction_ms: f64,
     card: LaneCard,
     bars: PredictionCard,
 }
@@ -267,6 +297,8 @@ struct App {
     input: Option<[u8; INPUT]>,
     /// Id of the latest classification request; older answers are ignored.
     request: u32,
+    /// When the latest request was sent (ms, `performance.now()`).
+    request_sent: f64,
     winner: Option<usize>,
     errors: Vec<String>,
     frame_pending: bool,
@@ -287,6 +319,7 @@ impl App {
             pad,
             input: None,
             request: 0,
+            request_sent: 0.0,
             winner: None,
             errors: Vec::new(),
             frame_pending: false,
@@ -562,6 +595,7 @@ impl App {
                 epochs: Vec::new(),
                 reached: None,
                 prediction: None,
+                prediction_ms: 0.0,
                 card,
                 bars,
             };
@@ -689,6 +723,7 @@ impl App {
             } => {
                 if request == self.request && self.input.is_some() {
                     l.prediction = Some(probabilities);
+                    l.prediction_ms = now_ms() - self.request_sent;
                     self.render_prediction(lane);
                     self.render_lane(lane);
                 }
@@ -810,6 +845,7 @@ impl App {
 
     fn reclassify_all(&mut self) {
         self.request = self.request.wrapping_add(1);
+        self.request_sent = now_ms();
         let request = self.request;
         for lane in &mut self.lanes {
             lane.prediction = None;
@@ -937,10 +973,10 @@ impl App {
             .set_disabled(!loaded || !(running || (started && !done)));
         set_text(
             &el.pause,
-            if running || !started {
-                "Pause"
-            } else {
+            if started && !done && !running {
                 "Resume"
+            } else {
+                "Pause"
             },
         );
         el.reset.set_disabled(!loaded);
@@ -974,8 +1010,8 @@ impl App {
         let c = &l.card;
         set_text(&c.name, &l.label(&self.config));
         let last = l.intervals.last();
-        let status = if let Some(m) = &l.crashed {
-            format!("crashed: {m}")
+        let status = if l.crashed.is_some() {
+            "crashed".to_string()
         } else if l.diverged.is_some() {
             "diverged".into()
         } else if !l.loaded {
@@ -1007,8 +1043,9 @@ impl App {
         if c.root.class_name() != root_class {
             c.root.set_class_name(&root_class);
         }
-        if let Some(m) = &l.diverged {
-            c.root.set_title(m);
+        let title = l.crashed.as_ref().or(l.diverged.as_ref());
+        if c.root.title() != title.map(String::as_str).unwrap_or("") {
+            c.root.set_title(title.map(String::as_str).unwrap_or(""));
         }
         set_text(
             &c.epoch,
@@ -1094,14 +1131,15 @@ impl App {
                 set_text(
                     &b.note,
                     &format!(
-                        "reads {top} ({:.0}% sure) after {:.2} epochs",
+                        "reads {top} ({:.0}% sure) after {:.2} epochs · answered in {:.1} ms",
                         100.0 * p[top],
-                        l.intervals.last().map(|r| r.epochs_done).unwrap_or(0.0)
+                        l.intervals.last().map(|r| r.epochs_done).unwrap_or(0.0),
+                        l.prediction_ms
                     ),
                 );
-                for k in 0..CLASSES {
-                    set_style(&b.fills[k], "width", &format!("{:.1}%", 100.0 * p[k]));
-                    set_text(&b.pcts[k], &format!("{:.1}%", 100.0 * p[k]));
+                for (k, &pk) in p.iter().enumerate() {
+                    set_style(&b.fills[k], "width", &format!("{:.1}%", 100.0 * pk));
+                    set_text(&b.pcts[k], &format!("{:.1}%", 100.0 * pk));
                     b.rows[k].set_class_name(if k == top { "bar top" } else { "bar" });
                 }
             }
@@ -1123,6 +1161,10 @@ impl App {
             }
         }
     }
+}
+
+fn now_ms() -> f64 {
+    dom::window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
 fn format_rate(per_sec: f32) -> String {
