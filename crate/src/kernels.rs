@@ -257,6 +257,39 @@ mod tests {
         }
     }
 
+    /// Not a test: the matrix-multiply rate of this target's kernel on the network's shapes.
+    /// `cargo test --release --target wasm32-unknown-unknown --lib kernel_rate -- --include-ignored --nocapture`
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[ignore = "a benchmark"]
+    fn kernel_rate() {
+        let now = || web_time::Instant::now();
+        for (name, m, k, n, tb) in [
+            ("512x512x512", 512, 512, 512, false),
+            ("forward 128x784 * 784x64", 128, 784, 64, false),
+            ("weight grad 128x64 * (64x784)^T", 128, 64, 784, true),
+            ("input grad (128x64)^T * 128x64", 64, 128, 64, false),
+        ] {
+            let a = matrix(m, k, 1);
+            let b = if tb { matrix(n, k, 2) } else { matrix(k, n, 2) };
+            let mut c = matrix(m, n, 3);
+            let mut g = Gemm::default();
+            let flops = 2.0 * (m * k * n) as f64;
+            let reps = (3e9 / flops) as usize + 1;
+            let start = now();
+            for _ in 0..reps {
+                let bv = if tb { cols_t(&b, k) } else { cols(&b, n) };
+                g.gemm(&mut cols_mut(&mut c, n), 1.0, &cols(&a, k), &bv, 0.0);
+            }
+            let gflops = flops * reps as f64 / start.elapsed().as_secs_f64() / 1e9;
+            let line = format!("KERNEL_RATE {name}: {gflops:.1} GFLOP/s");
+            #[cfg(target_arch = "wasm32")]
+            wasm_bindgen_test::console_log!("{line}");
+            #[cfg(not(target_arch = "wasm32"))]
+            println!("{line}");
+        }
+    }
+
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn beta_zero_ignores_garbage_in_output() {
