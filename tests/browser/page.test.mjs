@@ -1,8 +1,10 @@
 // The page in a real browser: loading, the race controls, charts, settings in the URL.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import {
-  serve, launch, openPage, screenshot, waitReady, laneText, reports, canvasPrint,
+  DIST, serve, launch, openPage, screenshot, waitReady, laneText, reports, canvasPrint,
 } from "./harness.mjs";
 
 let server, browser;
@@ -143,4 +145,33 @@ test("settings live in the URL; bad values are clamped or refused with a notice"
   assert.equal(await page.isVisible("#notices"), false);
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test("lane workers use relaxed SIMD where the browser has it, and the plain-SIMD build where it does not", async () => {
+  for (const relaxed of [true, false]) {
+    // Without relaxed SIMD the probe fails to validate; simulate that browser by making the
+    // loader's probe answer false.
+    const loader = fs.readFileSync(path.join(DIST, "worker_loader.js"), "utf8");
+    const patched = relaxed ? null : Buffer.from(loader.replace("WebAssembly.validate(RELAXED_SIMD_PROBE)", "false"));
+    assert.ok(relaxed || !patched.equals(Buffer.from(loader)), "the loader has the probe");
+    const s = await serve(DIST, (p) => (p === "/worker_loader.js" ? patched : null));
+    try {
+      const loaded = new Set();
+      const { page, problems } = await openPage(browser.context, s.url + "?epochs=1&train=5000");
+      page.on("request", (r) => loaded.add(r.url().split("/").pop()));
+      await waitReady(page);
+      await page.click("[data-testid=start]");
+      await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length === 1),
+        null, { timeout: 30_000, polling: 200 });
+      const accuracies = (await reports(page)).map((l) => l.epochs[0].test_accuracy);
+      console.log(`# ${relaxed ? "relaxed" : "plain"} SIMD workers: test accuracies ${accuracies}`);
+      assert.equal(loaded.has("worker_relaxed_bg.wasm"), relaxed);
+      assert.equal(loaded.has("worker_bg.wasm"), !relaxed);
+      assert.ok(accuracies[1] > 0.6, "the ReLU lane learned");
+      assert.deepEqual(problems, []);
+      await page.close();
+    } finally {
+      await s.close();
+    }
+  }
 });
