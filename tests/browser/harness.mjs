@@ -115,6 +115,8 @@ export const canvasPrint = (page, testid) =>
 
 /** Draws polylines (pad coordinates, 280 × 280) on the pad with real mouse events. */
 export async function drawStrokes(page, strokes) {
+  // Mouse events only reach what is inside the viewport.
+  await page.locator("[data-testid=pad]").scrollIntoViewIfNeeded();
   const box = await page.locator("[data-testid=pad]").boundingBox();
   const sx = box.width / 280, sy = box.height / 280;
   for (const stroke of strokes) {

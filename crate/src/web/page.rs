@@ -960,7 +960,9 @@ impl App {
         let started = self.lanes.iter().any(|l| !l.intervals.is_empty());
         let done = self.all_done();
         let el = &self.el;
-        el.start.set_disabled(!loaded || running);
+        // Mid-race, Pause/Resume is the control; Start begins a race or runs it again.
+        el.start
+            .set_disabled(!loaded || running || (started && !done));
         set_text(
             &el.start,
             if done && started {
