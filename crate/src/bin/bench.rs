@@ -17,6 +17,7 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 mod bench {
     use activation_race::kernels::{Gemm, cols, cols_mut, cols_t};
+    use activation_race::metrics::{EVAL_BATCH, evaluate};
     use activation_race::native::{default_data_dir, load_mnist};
     use activation_race::network::{CLASSES, INPUT, Mlp, Workspace};
     use activation_race::optimizer::Optimizer;
@@ -69,6 +70,9 @@ mod bench {
         /// training samples per second of wall time, and per second of training time.
         lane_wall_samples_per_sec: f64,
         lane_training_samples_per_sec: f64,
+        /// The dead/saturated probe's extra time per interval report, as a share of the
+        /// interval's training time.
+        probe_cost_per_interval: f64,
     }
 
     #[derive(Serialize)]
@@ -124,6 +128,8 @@ mod bench {
                 let net = Mlp::new(INPUT, hidden, CLASSES, act, 0.01, InitScheme::Glorot, 1);
                 let gflops = with * 2.0 * net.training_macs_per_sample() as f64 / 1e9;
                 let (wall, train) = lane_rate(&data, hidden, act, b, args.seconds);
+                let probe_secs = probe_cost(&data, hidden, act);
+                let interval_secs = 55_000.0 / 20.0 / with;
                 training.push(TrainResult {
                     net: name.to_string(),
                     activation: act,
@@ -133,6 +139,7 @@ mod bench {
                     matmul_efficiency: gflops / peak,
                     lane_wall_samples_per_sec: wall,
                     lane_training_samples_per_sec: train,
+                    probe_cost_per_interval: probe_secs / interval_secs,
                 });
             }
         }
@@ -155,6 +162,7 @@ mod bench {
             "without grad norms",
             "whole lane (wall)",
             "whole lane (training)",
+            "probe cost",
         ]);
         for r in &training {
             t.add_row([
@@ -170,6 +178,7 @@ mod bench {
                 ),
                 format!("{:.0}", r.lane_wall_samples_per_sec),
                 format!("{:.0}", r.lane_training_samples_per_sec),
+                format!("{:.2}%", 100.0 * r.probe_cost_per_interval),
             ]);
         }
         println!("{t}");
@@ -268,6 +277,23 @@ mod bench {
             }
         }
         (steps * batch) as f64 / start.elapsed().as_secs_f64()
+    }
+
+    /// Seconds the dead/saturated probe adds to one interval report's validation pass.
+    fn probe_cost(data: &Mnist, hidden: &[usize], act: Activation) -> f64 {
+        let net = Mlp::new(INPUT, hidden, CLASSES, act, 0.01, InitScheme::Glorot, 42);
+        let mut ws = Workspace::new(&net, EVAL_BATCH);
+        let val = data.validation_split().prefix(1000);
+        let mut time = |probe: bool| {
+            let mut best = f64::INFINITY;
+            for _ in 0..15 {
+                let start = Instant::now();
+                std::hint::black_box(evaluate(&net, &mut ws, val, false, probe));
+                best = best.min(start.elapsed().as_secs_f64());
+            }
+            best
+        };
+        (time(true) - time(false)).max(0.0)
     }
 
     /// A whole lane, reports and all: (samples per second of wall time, per second of training).

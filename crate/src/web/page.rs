@@ -828,10 +828,13 @@ impl App {
 
     fn classify_drawing(&mut self) {
         self.input_dirty = false;
+        // The answer time shown to the user includes reading the pad and MNIST's preprocessing.
+        let started = now_ms();
         match self.pad.input() {
             Ok(Some(pixels)) => {
                 self.pad.show_input(&pixels);
                 self.set_input(Some(pixels));
+                self.request_sent = started;
             }
             Ok(None) => self.set_input(None),
             Err(e) => self.add_error(e),
@@ -1079,16 +1082,19 @@ impl App {
         let acc = last.map(|r| r.val_accuracy).unwrap_or(0.0);
         let progress = (acc / target).clamp(0.0, 1.0);
         set_style(&c.progress, "width", &format!("{:.1}%", 100.0 * progress));
-        let label = match l.reached {
-            Some((epochs, secs)) => format!(
-                "reached {:.1}% at epoch {epochs:.2} ({secs:.1} s)",
-                100.0 * target
-            ),
-            None => format!(
-                "{:.0}% of the way to {:.1}%",
-                100.0 * progress,
-                100.0 * target
-            ),
+        let label = match (&l.diverged, l.reached) {
+            (Some(message), _) => message.clone(),
+            (None, reached) => match reached {
+                Some((epochs, secs)) => format!(
+                    "reached {:.1}% at epoch {epochs:.2} ({secs:.1} s)",
+                    100.0 * target
+                ),
+                None => format!(
+                    "{:.0}% of the way to {:.1}%",
+                    100.0 * progress,
+                    100.0 * target
+                ),
+            },
         };
         set_text(&c.progress_label, &label);
         c.trophy.set_hidden(self.winner != Some(i));
