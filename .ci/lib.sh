@@ -15,7 +15,12 @@ WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version =
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 ensure_rust() {
-  # rust-toolchain.toml pins the toolchain; make sure the wasm target is there too.
+  # rust-toolchain.toml pins the toolchain; make sure it and the wasm target are there.
+  local want; want="$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)"
+  if ! rustup toolchain list | grep -q "^$want"; then
+    step "installing Rust $want"
+    rustup toolchain install "$want" --profile minimal --component rustfmt,clippy
+  fi
   rustup target list --installed | grep -qx wasm32-unknown-unknown \
     || rustup target add wasm32-unknown-unknown
 }
