@@ -1,25 +1,17 @@
 // The drawing pad in a real browser: mouse strokes become an MNIST-like input that every lane
 // classifies, and after an epoch of ReLU, hand-drawn digits (tests/strokes, not from MNIST) are
 // read correctly in most cases.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  ROOT, serve, launch, openPage, screenshot, waitReady, laneText, reports, drawStrokes,
+  ROOT, openPage, screenshot, waitReady, laneText, drawStrokes, useBrowser,
 } from "./harness.mjs";
 
 const drawings = JSON.parse(fs.readFileSync(path.join(ROOT, "tests/strokes/digits.json"), "utf8"));
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = useBrowser();
 
 /** Clears the pad, draws one digit and waits for every lane's answer. */
 async function drawAndRead(page, strokes, lanes) {
@@ -38,7 +30,7 @@ async function drawAndRead(page, strokes, lanes) {
 }
 
 test("drawing with the mouse shows the 28×28 input and predictions from both lanes; clear empties them", async () => {
-  const { page, problems } = await openPage(browser.context, server.url);
+  const { page, problems } = await openPage(shared.browser.context, shared.server.url);
   await waitReady(page);
   assert.equal(await laneText(page, 0, "prediction"), "—");
   const [a, b] = await drawAndRead(page, drawings.digits[0].strokes, 2);
@@ -65,7 +57,7 @@ test("drawing with the mouse shows the 28×28 input and predictions from both la
 });
 
 test("a random test digit is shown with its label and classified by both lanes", async () => {
-  const { page, problems } = await openPage(browser.context, server.url);
+  const { page, problems } = await openPage(shared.browser.context, shared.server.url);
   await waitReady(page);
   await page.click("[data-testid=random-digit]");
   await page.waitForFunction(() => /labelled \d/.test(document.querySelector("#sample-label").textContent));
@@ -76,7 +68,7 @@ test("a random test digit is shown with its label and classified by both lanes",
 });
 
 test("after one epoch of ReLU, hand-drawn digits are read correctly in most cases; predictions sharpen with training", async () => {
-  const { page, problems } = await openPage(browser.context, server.url + "?epochs=1");
+  const { page, problems } = await openPage(shared.browser.context, shared.server.url + "?epochs=1");
   await waitReady(page);
   // Before training: a digit drawn now gets a near-uniform, unsure answer.
   await drawAndRead(page, drawings.digits[9].strokes, 2);

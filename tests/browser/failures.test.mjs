@@ -1,19 +1,15 @@
 // Bad input gets a clear error and loses nothing: corrupt data files, a diverging lane, a crashed
 // worker.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { DIST, serve, launch, openPage, screenshot, waitReady, laneText, reports } from "./harness.mjs";
+import {
+  DIST, serve, openPage, screenshot, waitReady, laneText, reports, useBrowser,
+} from "./harness.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const shared = useBrowser({ server: false });
 
 const labelsFile = "/data/train-labels-idx1-ubyte.gz";
 
@@ -23,7 +19,7 @@ test("a corrupt gzip data file shows the error banner naming the file; the page 
   for (let i = 100; i < 400; i++) bad[i] ^= 0x5a;
   const server = await serve(DIST, (p) => (p === labelsFile ? bad : null));
   try {
-    const { page } = await openPage(browser.context, server.url);
+    const { page } = await openPage(shared.browser.context, server.url);
     await page.waitForSelector("[data-testid=error]:visible", { timeout: 30_000 });
     const message = await page.textContent("[data-testid=error]");
     assert.match(message, /train-labels-idx1-ubyte\.gz/);
@@ -46,7 +42,7 @@ test("a well-compressed file with a bad label names the problem; a missing file 
   raw[8 + 777] = 12;
   const server = await serve(DIST, (p) => (p === labelsFile ? zlib.gzipSync(raw) : null));
   try {
-    const { page } = await openPage(browser.context, server.url);
+    const { page } = await openPage(shared.browser.context, server.url);
     await page.waitForSelector("[data-testid=error]:visible", { timeout: 30_000 });
     assert.match(await page.textContent("[data-testid=error]"), /label 12 at index 777 is not a digit/);
     await page.close();
@@ -55,7 +51,7 @@ test("a well-compressed file with a bad label names the problem; a missing file 
   }
   const missing = await serve(DIST, (p) => (p.startsWith("/data/t10k-images") ? Buffer.alloc(0) : null));
   try {
-    const { page } = await openPage(browser.context, missing.url);
+    const { page } = await openPage(shared.browser.context, missing.url);
     await page.waitForSelector("[data-testid=error]:visible", { timeout: 30_000 });
     assert.match(await page.textContent("[data-testid=error]"), /t10k-images-idx3-ubyte\.gz/);
     await page.close();
@@ -67,7 +63,7 @@ test("a well-compressed file with a bad label names the problem; a missing file 
 test("a wild learning rate: that lane is marked diverged and stops, the other finishes", async () => {
   const server = await serve();
   try {
-    const { page, problems } = await openPage(browser.context,
+    const { page, problems } = await openPage(shared.browser.context,
       server.url + "?lanes=leaky_relu,sigmoid&lane_lr=50,0.1&epochs=1&train=10000");
     await waitReady(page);
     await page.click("[data-testid=start]");
@@ -92,7 +88,7 @@ test("a wild learning rate: that lane is marked diverged and stops, the other fi
 test("a panicking worker is reported on its lane; the other lane is unaffected and a restart races again", async () => {
   const server = await serve();
   try {
-    const { page, problems } = await openPage(browser.context, server.url + "?epochs=2");
+    const { page, problems } = await openPage(shared.browser.context, server.url + "?epochs=2");
     await waitReady(page);
     await page.evaluate(() => window.wasmBindings.crash_lane(1));
     await page.waitForSelector("[data-testid=error]:visible");

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -128,4 +129,21 @@ export async function drawStrokes(page, strokes) {
     }
     await page.mouse.up();
   }
+}
+
+/**
+ * One browser (and, unless `server: false`, one server for dist/) shared by a test file's tests:
+ * registers the before/after hooks and returns `{ server, browser }`, filled in once they run.
+ */
+export function useBrowser({ server: withServer = true } = {}) {
+  const shared = {};
+  before(async () => {
+    if (withServer) shared.server = await serve();
+    shared.browser = await launch();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.close();
+  });
+  return shared;
 }

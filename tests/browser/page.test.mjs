@@ -1,29 +1,21 @@
 // The page in a real browser: loading, the race controls, charts, settings in the URL.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  DIST, serve, launch, openPage, screenshot, waitReady, laneText, reports, canvasPrint,
+  DIST, serve, openPage, screenshot, waitReady, laneText, reports, canvasPrint, useBrowser,
 } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = useBrowser();
 
 test("loads with no console errors, makes no outside requests, and gets ready quickly", async () => {
   const outside = [];
-  browser.context.on("request", (r) => {
-    if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) outside.push(r.url());
+  shared.browser.context.on("request", (r) => {
+    if (!r.url().startsWith(shared.server.url) && !r.url().startsWith("data:")) outside.push(r.url());
   });
   const t0 = Date.now();
-  const { page, problems } = await openPage(browser.context, server.url);
+  const { page, problems } = await openPage(shared.browser.context, shared.server.url);
   await waitReady(page);
   const readyMs = Date.now() - t0;
   console.log(`# page ready to race (MNIST loaded in both workers) ${readyMs} ms after navigation`);
@@ -39,7 +31,7 @@ test("loads with no console errors, makes no outside requests, and gets ready qu
 });
 
 test("start: both lanes report, epoch counters and charts move; pause stops, resume continues; reset clears", async () => {
-  const { page, problems } = await openPage(browser.context, server.url + "?epochs=3");
+  const { page, problems } = await openPage(shared.browser.context, shared.server.url + "?epochs=3");
   await waitReady(page);
   const blank = {};
   for (const id of ["chart-loss", "chart-accuracy", "chart-gradients", "chart-units"]) {
@@ -88,7 +80,7 @@ test("start: both lanes report, epoch counters and charts move; pause stops, res
 });
 
 test("a whole race: ReLU wins, reports carry per-layer gradient norms and unit probes", async () => {
-  const { page, problems } = await openPage(browser.context, server.url + "?epochs=2&target=94");
+  const { page, problems } = await openPage(shared.browser.context, shared.server.url + "?epochs=2&target=94");
   await waitReady(page);
   await page.click("[data-testid=start]");
   await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length === 2),
@@ -115,8 +107,8 @@ test("a whole race: ReLU wins, reports carry per-layer gradient norms and unit p
 });
 
 test("settings live in the URL; bad values are clamped or refused with a notice", async () => {
-  const { page, problems } = await openPage(browser.context,
-    server.url + "?hidden=64,32&lanes=tanh,leaky_relu,relu&lr=abc&batch=0&epochs=9999&bogus=1");
+  const { page, problems } = await openPage(shared.browser.context,
+    shared.server.url + "?hidden=64,32&lanes=tanh,leaky_relu,relu&lr=abc&batch=0&epochs=9999&bogus=1");
   await waitReady(page);
   for (const [lane, name] of [[0, "Tanh"], [1, "Leaky ReLU"], [2, "ReLU"]]) {
     assert.match(await page.textContent(`[data-testid=lane-${lane}]`), new RegExp(name));
@@ -157,7 +149,7 @@ test("lane workers use relaxed SIMD where the browser has it, and the plain-SIMD
     const s = await serve(DIST, (p) => (p === "/worker_loader.js" ? patched : null));
     try {
       const loaded = new Set();
-      const { page, problems } = await openPage(browser.context, s.url + "?epochs=1&train=5000");
+      const { page, problems } = await openPage(shared.browser.context, s.url + "?epochs=1&train=5000");
       page.on("request", (r) => loaded.add(r.url().split("/").pop()));
       await waitReady(page);
       await page.click("[data-testid=start]");

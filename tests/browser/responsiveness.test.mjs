@@ -1,24 +1,16 @@
 // Measurements in the real browser, reported (not timed assertions): the main thread's frame
 // gaps while both lanes train, how fast a drawn digit is answered, and how long an epoch takes per
 // lane. The assertions only catch a blocked page. Figures go to tests/artifacts/measurements.json.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { ROOT, ARTIFACTS, serve, launch, openPage, waitReady, reports, drawStrokes } from "./harness.mjs";
+import { ROOT, ARTIFACTS, openPage, waitReady, reports, drawStrokes, useBrowser } from "./harness.mjs";
 
 const drawings = JSON.parse(fs.readFileSync(path.join(ROOT, "tests/strokes/digits.json"), "utf8"));
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = useBrowser();
 
 /** Milliseconds each lane took to answer the latest drawing, read from the prediction cards. */
 async function answerTimes(page) {
@@ -30,7 +22,7 @@ async function answerTimes(page) {
 test("the main thread stays responsive while both lanes train; drawn digits are answered quickly", async () => {
   const measured = {};
   const t0 = Date.now();
-  const { page, problems } = await openPage(browser.context, server.url + "?epochs=3");
+  const { page, problems } = await openPage(shared.browser.context, shared.server.url + "?epochs=3");
   await waitReady(page);
   measured.page_ready_ms = Date.now() - t0;
 

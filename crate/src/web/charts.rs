@@ -772,6 +772,64 @@ fn smooth(run: &[(f64, f64)], half_width: f64) -> Vec<(f64, f64)> {
     out
 }
 
+/// The frame of a chart over epochs (x) with a y axis over `y_range` whose ticks `ticks` makes
+/// for a plot height in CSS pixels. Returns the chart, its plot area, the x range and the number
+/// of CSS-pixel columns used to thin long lines.
+fn epoch_frame<'a>(
+    s: &'a Surface,
+    lanes: &[LaneSeries],
+    legend: &Legend,
+    y_range: (f64, f64),
+    ticks: &dyn Fn(f64) -> (Vec<(f64, String)>, Vec<f64>),
+    name: &str,
+) -> Result<(Chart<'a>, PlotRect, (f64, f64), usize), String> {
+    let y_axis = |h: i32| {
+        let (ticks, minor) = ticks(f64::from(h) / s.dpr);
+        Axis {
+            range: y_range,
+            ticks,
+            minor,
+            name: name.into(),
+            grid: true,
+        }
+    };
+    let x_axis = |w: i32| epoch_axis(lanes, w, s.dpr);
+    let (chart, rect) = frame(
+        s,
+        &FrameSpec {
+            legend,
+            y: &y_axis,
+            x: &x_axis,
+        },
+    )?;
+    let x_range = (0.0, epoch_axis_end(lanes));
+    let columns = (f64::from(rect.right - rect.left) / s.dpr).max(1.0) as usize;
+    Ok((chart, rect, x_range, columns))
+}
+
+/// Every lane's line, from its runs of finite points.
+fn draw_lane_lines(
+    s: &Surface,
+    chart: &mut Chart,
+    lanes: &[LaneSeries],
+    runs: &[Vec<Vec<(f64, f64)>>],
+    x_range: (f64, f64),
+    columns: usize,
+) -> Result<(), String> {
+    for (l, lane_runs) in lanes.iter().zip(runs) {
+        draw_lane_line(
+            s,
+            chart,
+            lane_runs,
+            x_range,
+            columns,
+            rgb(l.color),
+            lane_diverged(l),
+        )?;
+    }
+    Ok(())
+}
+
 /// A lane's line: the reports as a thin pale line, and over it the same smoothed across ±5
 /// CSS px in the lane's colour, so that per-report noise doesn't turn long races into a band.
 /// `columns` is the plot width in CSS pixels. A diverged lane is drawn as reported: smoothing
@@ -980,41 +1038,16 @@ fn draw_loss_at(
         });
     }
 
-    let y_axis = |h: i32| {
-        let (ticks, minor) = log_ticks(y_range.0, y_range.1, f64::from(h) / s.dpr);
-        Axis {
-            range: y_range,
-            ticks,
-            minor,
-            name: "↑ training loss (log scale)".into(),
-            grid: true,
-        }
-    };
-    let x_axis = |w: i32| epoch_axis(lanes, w, s.dpr);
-    let (mut chart, rect) = frame(
+    let (mut chart, rect, x_range, columns) = epoch_frame(
         &s,
-        &FrameSpec {
-            legend: &legend,
-            y: &y_axis,
-            x: &x_axis,
-        },
+        lanes,
+        &legend,
+        y_range,
+        &|h| log_ticks(y_range.0, y_range.1, h),
+        "↑ training loss (log scale)",
     )?;
-    let x_range = (0.0, epoch_axis_end(lanes));
-    // One column per CSS pixel for thinning long runs.
-    let columns = (f64::from(rect.right - rect.left) / s.dpr).max(1.0) as usize;
 
-    for (l, lane_runs) in lanes.iter().zip(&runs) {
-        let diverged = lane_diverged(l);
-        draw_lane_line(
-            &s,
-            &mut chart,
-            lane_runs,
-            x_range,
-            columns,
-            rgb(l.color),
-            diverged,
-        )?;
-    }
+    draw_lane_lines(&s, &mut chart, lanes, &runs, x_range, columns)?;
     // Where a diverged lane stopped: a cross at its last finite loss.
     for (l, lane_runs) in lanes.iter().zip(&runs) {
         if !lane_diverged(l) {
@@ -1172,28 +1205,14 @@ fn draw_accuracy_at(
         });
     }
 
-    let y_axis = |h: i32| {
-        let (ticks, minor) = accuracy_ticks(y_range, f64::from(h) / s.dpr);
-        Axis {
-            range: y_range,
-            ticks,
-            minor,
-            name: "↑ validation accuracy (scale stretched toward 100%)".into(),
-            grid: true,
-        }
-    };
-    let x_axis = |w: i32| epoch_axis(lanes, w, s.dpr);
-    let (mut chart, rect) = frame(
+    let (mut chart, rect, x_range, columns) = epoch_frame(
         &s,
-        &FrameSpec {
-            legend: &legend,
-            y: &y_axis,
-            x: &x_axis,
-        },
+        lanes,
+        &legend,
+        y_range,
+        &|h| accuracy_ticks(y_range, h),
+        "↑ validation accuracy (scale stretched toward 100%)",
     )?;
-    let x_range = (0.0, epoch_axis_end(lanes));
-    // One column per CSS pixel for thinning long runs.
-    let columns = (f64::from(rect.right - rect.left) / s.dpr).max(1.0) as usize;
 
     // The finish line, under the data.
     if let Some(t) = target_pct {
@@ -1209,18 +1228,7 @@ fn draw_accuracy_at(
             .map_err(err)?;
     }
 
-    for (l, lane_runs) in lanes.iter().zip(&runs) {
-        let diverged = lane_diverged(l);
-        draw_lane_line(
-            &s,
-            &mut chart,
-            lane_runs,
-            x_range,
-            columns,
-            rgb(l.color),
-            diverged,
-        )?;
-    }
+    draw_lane_lines(&s, &mut chart, lanes, &runs, x_range, columns)?;
     // Epoch-end dots at least 20 CSS px apart (every k-th epoch on long races), and the latest.
     let r = s.px(3.5);
     let epoch_px = f64::from(rect.right - rect.left) / s.dpr / (x_range.1 - x_range.0);
