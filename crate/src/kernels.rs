@@ -86,20 +86,14 @@ impl Gemm {
         }
         #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
         {
-            reference_or_nalgebra(c, alpha, a, b, beta);
+            nalgebra_gemm(c, alpha, a, b, beta);
         }
     }
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline]
-fn reference_or_nalgebra(
-    c: &mut MatMut<'_>,
-    alpha: f32,
-    a: &MatRef<'_>,
-    b: &MatRef<'_>,
-    beta: f32,
-) {
+fn nalgebra_gemm(c: &mut MatMut<'_>, alpha: f32, a: &MatRef<'_>, b: &MatRef<'_>, beta: f32) {
     // nalgebra hands only products with every dimension above 5 to matrixmultiply; its own
     // small-matrix path misbehaves on strided (transposed) views, so tiny products — a single
     // image to classify, a ragged last batch of a few samples — take the plain loop instead.
@@ -114,7 +108,7 @@ fn reference_or_nalgebra(
 }
 
 /// A straightforward loop for products too small to be worth packing.
-#[allow(dead_code)] // used only on targets without the SIMD kernel and in tests
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 fn small_gemm(c: &mut MatMut<'_>, alpha: f32, a: &MatRef<'_>, b: &MatRef<'_>, beta: f32) {
     for j in 0..c.ncols() {
         for i in 0..c.nrows() {
@@ -128,7 +122,7 @@ fn small_gemm(c: &mut MatMut<'_>, alpha: f32, a: &MatRef<'_>, b: &MatRef<'_>, be
     }
 }
 
-#[allow(dead_code)] // used only on targets without the SIMD kernel and in tests
+/// c ← beta · c (a product with an empty inner dimension).
 fn scale_in_place(c: &mut MatMut<'_>, beta: f32) {
     if beta == 0.0 {
         c.fill(0.0);

@@ -63,13 +63,9 @@ async fn fetch_gzip(url: &str) -> Result<Vec<u8>, DataError> {
     // Read the whole compressed file first, then inflate: piping the network stream straight into
     // the decompressor lets it cancel the request after the gzip trailer, which the browser logs
     // as a failed request.
-    let compressed = JsFuture::from(
-        response
-            .array_buffer()
-            .map_err(|e| fail("could not be read", e))?,
-    )
-    .await
-    .map_err(|e| fail("could not be downloaded completely", e))?;
+    let compressed = read_body(&response)
+        .await
+        .map_err(|e| fail("could not be downloaded completely", e))?;
     let body = Response::new_with_opt_buffer_source(Some(&compressed.unchecked_into()))
         .map_err(|e| fail("could not be read", e))?
         .body()
@@ -79,14 +75,15 @@ async fn fetch_gzip(url: &str) -> Result<Vec<u8>, DataError> {
     let pair = ReadableWritablePair::new(&gunzip.readable(), &gunzip.writable());
     let inflated = Response::new_with_opt_readable_stream(Some(&body.pipe_through(&pair)))
         .map_err(|e| fail("could not be decompressed", e))?;
-    let buffer = JsFuture::from(
-        inflated
-            .array_buffer()
-            .map_err(|e| fail("could not be read", e))?,
-    )
-    .await
-    .map_err(|e| fail("is not valid gzip data", e))?;
+    let buffer = read_body(&inflated)
+        .await
+        .map_err(|e| fail("is not valid gzip data", e))?;
     Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// A response's whole body, as an ArrayBuffer.
+async fn read_body(response: &Response) -> Result<JsValue, JsValue> {
+    JsFuture::from(response.array_buffer()?).await
 }
 
 /// The message of a JS error value (or its string form).

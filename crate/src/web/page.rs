@@ -406,7 +406,9 @@ impl App {
         ));
     }
 
-    /// The settings form as a query string, in the URL's format.
+    /// The settings form as a query string, in the URL's format: the current settings with
+    /// what the form shows in place of each (settings without a control, like the Leaky ReLU
+    /// slope, carry over).
     fn form_query(&self) -> String {
         let el = &self.el;
         let acts: Vec<String> = self
@@ -414,13 +416,22 @@ impl App {
             .iter()
             .map(|s| s.unchecked_ref::<HtmlSelectElement>().value())
             .collect();
-        let mut q = format!(
-            "hidden={}&lanes={}&lr={}",
-            el.hidden.value().replace(' ', ""),
-            acts.join(","),
-            el.lr.value()
-        );
-        if el.per_lane_lr.checked() {
+        let mut q = settings::to_query(&self.config);
+        for (key, value) in [
+            ("hidden", el.hidden.value().replace(' ', "")),
+            ("lanes", acts.join(",")),
+            ("lr", el.lr.value()),
+            ("opt", el.optimizer.value()),
+            ("batch", el.batch.value()),
+            ("epochs", el.epochs.value()),
+            ("seed", el.seed.value()),
+            ("train", el.train.value()),
+            ("init", el.init.value()),
+            ("target", el.target.value()),
+        ] {
+            q = replace_param(&q, key, Some(&value));
+        }
+        let lane_rates = el.per_lane_lr.checked().then(|| {
             let mut rates: Vec<String> = self
                 .query_all("#lane-settings .lane-lr")
                 .iter()
@@ -430,25 +441,9 @@ impl App {
             while rates.len() < acts.len() {
                 rates.push(el.lr.value());
             }
-            q += &format!("&lane_lr={}", rates.join(","));
-        }
-        q += &format!(
-            "&opt={}&batch={}&epochs={}&seed={}&train={}&init={}&target={}",
-            el.optimizer.value(),
-            el.batch.value(),
-            el.epochs.value(),
-            el.seed.value(),
-            el.train.value(),
-            el.init.value(),
-            el.target.value()
-        );
-        if self.config.leaky_slope != RaceConfig::default().leaky_slope {
-            q += &format!("&slope={}", self.config.leaky_slope);
-        }
-        if self.config.reports_per_epoch != RaceConfig::default().reports_per_epoch {
-            q += &format!("&reports={}", self.config.reports_per_epoch);
-        }
-        q
+            rates.join(",")
+        });
+        replace_param(&q, "lane_lr", lane_rates.as_deref())
     }
 
     fn query_all(&self, selector: &str) -> Vec<web_sys::Element> {
@@ -499,11 +494,11 @@ impl App {
             .map(|a| a.key())
             .chain([next.key()])
             .collect();
-        q = replace_param(&q, "lanes", &acts.join(","));
+        q = replace_param(&q, "lanes", Some(&acts.join(",")));
         if let Some(rates) = &self.config.lane_learning_rates {
             let mut r: Vec<String> = rates.iter().map(|x| x.to_string()).collect();
             r.push(self.config.learning_rate.to_string());
-            q = replace_param(&q, "lane_lr", &r.join(","));
+            q = replace_param(&q, "lane_lr", Some(&r.join(",")));
         }
         self.apply_query(&q);
     }
@@ -515,12 +510,12 @@ impl App {
         let mut acts = self.config.activations.clone();
         acts.remove(lane);
         let keys: Vec<&str> = acts.iter().map(|a| a.key()).collect();
-        let mut q = replace_param(&self.form_query(), "lanes", &keys.join(","));
+        let mut q = replace_param(&self.form_query(), "lanes", Some(&keys.join(",")));
         if let Some(rates) = &self.config.lane_learning_rates {
             let mut r = rates.clone();
             r.remove(lane);
             let r: Vec<String> = r.iter().map(|x| x.to_string()).collect();
-            q = replace_param(&q, "lane_lr", &r.join(","));
+            q = replace_param(&q, "lane_lr", Some(&r.join(",")));
         }
         self.apply_query(&q);
     }
@@ -529,7 +524,7 @@ impl App {
         let mut bytes = [0u8; 4];
         if getrandom::fill(&mut bytes).is_ok() {
             let seed = u32::from_le_bytes(bytes) % 1_000_000;
-            let q = replace_param(&self.form_query(), "seed", &seed.to_string());
+            let q = replace_param(&self.form_query(), "seed", Some(&seed.to_string()));
             self.apply_query(&q);
         }
     }
@@ -1183,23 +1178,15 @@ fn format_rate(per_sec: f32) -> String {
     }
 }
 
-/// Replaces (or appends) one parameter of a query string.
-fn replace_param(query: &str, key: &str, value: &str) -> String {
-    let mut found = false;
+/// Replaces (or appends) one parameter of a query string; `None` removes it.
+fn replace_param(query: &str, key: &str, value: Option<&str>) -> String {
     let mut parts: Vec<String> = query
         .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            if p.split('=').next() == Some(key) {
-                found = true;
-                format!("{key}={value}")
-            } else {
-                p.to_string()
-            }
-        })
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some(key))
+        .map(str::to_string)
         .collect();
-    if !found {
-        parts.push(format!("{key}={value}"));
+    if let Some(v) = value {
+        parts.push(format!("{key}={v}"));
     }
     parts.join("&")
 }
