@@ -460,6 +460,51 @@ mod tests {
         assert!(e.problem.contains("validation"), "{e}");
     }
 
+    /// Every single-byte corruption of a header (and the first label bytes), combined with every
+    /// cut of up to 19 bytes: a damaged file is either refused or accepted as exactly what its
+    /// own header announces, never a silent partial set. Some damage is undetectable by design,
+    /// e.g. a count byte lowered and the file cut to match, or a label changed to another digit;
+    /// the result must then still be self-consistent. Exhaustive (56,320 cases), so deterministic.
+    #[test]
+    fn corrupted_valid_files_are_caught_or_consistent() {
+        let mut accepted_labels = 0;
+        for pos in 0..8 + 3 {
+            for val in 0..=u8::MAX {
+                for cut in 0..20 {
+                    let mut lbls = label_file(&[1, 2, 3]);
+                    lbls[pos] = val;
+                    lbls.truncate(lbls.len().saturating_sub(cut));
+                    match parse_labels("f", &lbls) {
+                        Ok(l) => {
+                            accepted_labels += 1;
+                            assert_eq!(read_u32(&lbls, 0), LABELS_MAGIC);
+                            assert_eq!(l.len(), read_u32(&lbls, 4) as usize);
+                            assert_eq!(&l[..], &lbls[8..]);
+                            assert!(l.iter().all(|&x| x <= 9));
+                        }
+                        Err(e) => assert_eq!(e.file, "f"),
+                    }
+                    let mut imgs = image_file(2, 28, 28, 3);
+                    imgs[pos.min(15)] ^= val;
+                    imgs.truncate(imgs.len() - cut);
+                    match parse_images("f", &imgs) {
+                        Ok(px) => {
+                            assert_eq!(read_u32(&imgs, 0), IMAGES_MAGIC);
+                            assert_eq!((read_u32(&imgs, 8), read_u32(&imgs, 12)), (28, 28));
+                            assert_eq!(px.len(), read_u32(&imgs, 4) as usize * 784);
+                            assert_eq!(&px[..], &imgs[16..]);
+                        }
+                        Err(e) => assert_eq!(e.file, "f"),
+                    }
+                }
+            }
+        }
+        // Exactly these label files pass: a header byte "changed" to its own value (8 positions),
+        // a label changed to any digit (3 × 10, its own value included), and the count lowered
+        // to 2 or 1 with the file cut to match (2).
+        assert_eq!(accepted_labels, 8 + 3 * 10 + 2);
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     mod properties {
         use super::*;
@@ -467,8 +512,8 @@ mod tests {
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(2000))]
-            /// Random bytes, and valid files with random corruption, never panic: they parse to a
-            /// set of exactly the announced size or fail with an error naming the file.
+            /// Random bytes never panic: they parse to whole images and digit labels or fail with
+            /// an error naming the file.
             #[test]
             fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..3000)) {
                 match parse_images("f", &bytes) {
@@ -478,29 +523,6 @@ mod tests {
                 match parse_labels("f", &bytes) {
                     Ok(l) => prop_assert!(l.iter().all(|&x| x <= 9)),
                     Err(e) => prop_assert_eq!(e.file, "f"),
-                }
-            }
-
-            #[test]
-            fn corrupted_valid_files_are_caught_or_consistent(
-                pos in 0usize..(8 + 3), val: u8, cut in 0usize..20,
-            ) {
-                let mut lbls = label_file(&[1, 2, 3]);
-                let unchanged = lbls[pos] == val;
-                lbls[pos] = val;
-                lbls.truncate(lbls.len() - cut.min(lbls.len()));
-                if let Ok(l) = parse_labels("f", &lbls) {
-                    // Only survivable corruptions: a label byte changed to another digit.
-                    prop_assert_eq!(l.len(), 3);
-                    prop_assert!(cut == 0 && (unchanged || (pos >= 8 && val <= 9)));
-                }
-                let mut imgs = image_file(2, 28, 28, 3);
-                let p = pos.min(15);
-                imgs[p] ^= val;
-                imgs.truncate(imgs.len() - cut.min(imgs.len()));
-                if let Ok(px) = parse_images("f", &imgs) {
-                    prop_assert_eq!(px.len(), 2 * 784);
-                    prop_assert!(cut == 0 && val == 0);
                 }
             }
         }
