@@ -147,10 +147,12 @@ test("lane workers use relaxed SIMD where the browser has it, and the plain-SIMD
     const patched = relaxed ? null : Buffer.from(loader.replace("WebAssembly.validate(RELAXED_SIMD_PROBE)", "false"));
     assert.ok(relaxed || !patched.equals(Buffer.from(loader)), "the loader has the probe");
     const s = await serve(DIST, (p) => (p === "/worker_loader.js" ? patched : null));
+    // Listen on the context before navigating: the workers may fetch their wasm before goto returns.
+    const loaded = new Set();
+    const record = (r) => loaded.add(r.url().split("/").pop());
+    shared.browser.context.on("request", record);
     try {
-      const loaded = new Set();
       const { page, problems } = await openPage(shared.browser.context, s.url + "?epochs=1&train=5000");
-      page.on("request", (r) => loaded.add(r.url().split("/").pop()));
       await waitReady(page);
       await page.click("[data-testid=start]");
       await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length === 1),
@@ -163,6 +165,7 @@ test("lane workers use relaxed SIMD where the browser has it, and the plain-SIMD
       assert.deepEqual(problems, []);
       await page.close();
     } finally {
+      shared.browser.context.off("request", record);
       await s.close();
     }
   }
