@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import {
-  DIST, serve, openPage, screenshot, waitReady, laneText, reports, useBrowser,
+  DIST, serve, openPage, screenshot, waitReady, reports, useBrowser, waitCardsMoved,
 } from "./harness.mjs";
 
 const shared = useBrowser({ server: false });
@@ -71,6 +71,7 @@ test("a wild learning rate: that lane is marked diverged and stops, the other fi
       const r = window.wasmBindings.race_reports();
       return r[1].epochs.length === 1 && r[0].epochs.length === 1;
     }, null, { timeout: 60_000, polling: 200 });
+    await page.waitForFunction(() => /finished/.test(document.querySelector("[data-testid=lane-1]").textContent));
     const [wild, calm] = await reports(page);
     assert.equal(wild.epochs[0].diverged, true);
     assert.equal(calm.epochs[0].diverged, false);
@@ -105,7 +106,7 @@ test("a panicking worker is reported on its lane; the other lane is unaffected a
     await page.click("[data-testid=start]");
     await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.intervals.length >= 2),
       null, { timeout: 30_000, polling: 100 });
-    assert.ok(Number(await laneText(page, 1, "epoch")) > 0);
+    await waitCardsMoved(page);
     // The panic is logged to the console by the worker (console_error_panic_hook): expected here.
     const unexpected = problems.filter((p) => !/deliberate crash|unreachable|RuntimeError/i.test(p));
     assert.deepEqual(unexpected, []);

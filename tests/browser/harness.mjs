@@ -101,6 +101,15 @@ export async function waitReady(page, timeout = 60_000) {
 export const laneText = (page, lane, testid) =>
   page.textContent(`[data-testid=lane-${lane}] [data-testid=${testid}]`);
 
+/**
+ * Waits until every lane's card shows progress (epoch counter above 0). While racing the page
+ * redraws its cards and charts a few times a second, so the card may lag the latest report.
+ */
+export const waitCardsMoved = (page, lanes = 2) =>
+  page.waitForFunction((n) => [...Array(n).keys()].every((i) =>
+    Number(document.querySelector(`[data-testid=lane-${i}] [data-testid=epoch]`).textContent) > 0),
+  lanes, { timeout: 10_000, polling: 100 });
+
 /** The reports the page has received, per lane (the `race_reports` tooling hook). */
 export const reports = (page) => page.evaluate(() => window.wasmBindings.race_reports());
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  DIST, serve, openPage, screenshot, waitReady, laneText, reports, canvasPrint, useBrowser,
+  DIST, serve, openPage, screenshot, waitReady, laneText, reports, canvasPrint, useBrowser, waitCardsMoved,
 } from "./harness.mjs";
 
 const shared = useBrowser();
@@ -40,6 +40,7 @@ test("start: both lanes report, epoch counters and charts move; pause stops, res
   await page.click("[data-testid=start]");
   await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.intervals.length >= 3),
     null, { timeout: 30_000, polling: 100 });
+  await waitCardsMoved(page);
   const epochs = [];
   for (const lane of [0, 1]) {
     epochs.push(Number(await laneText(page, lane, "epoch")));
@@ -85,6 +86,8 @@ test("a whole race: ReLU wins, reports carry per-layer gradient norms and unit p
   await page.click("[data-testid=start]");
   await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length === 2),
     null, { timeout: 60_000, polling: 200 });
+  // The page shows the end of the race on the frame after the last report.
+  await page.waitForFunction(() => document.querySelector("[data-testid=start]").textContent === "Race again");
   const [sigmoid, relu] = await reports(page);
   assert.equal(relu.activation, "relu");
   assert.ok(relu.epochs[0].test_accuracy > sigmoid.epochs[0].test_accuracy, "ReLU ahead after epoch 1");

@@ -71,6 +71,15 @@ pub fn next_frame(f: impl FnOnce() + 'static) {
     let _ = window().request_animation_frame(closure.unchecked_ref());
 }
 
+/// Calls `f` once, after `ms` milliseconds.
+pub fn after_ms(ms: f64, f: impl FnOnce() + 'static) {
+    let closure = Closure::once_into_js(f);
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+        closure.unchecked_ref(),
+        ms.ceil() as i32,
+    );
+}
+
 pub fn set_style(el: &HtmlElement, property: &str, value: &str) {
     let _ = el.style().set_property(property, value);
 }

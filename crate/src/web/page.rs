@@ -34,6 +34,9 @@ pub const LANE_COLORS: [(u8, u8, u8); limits::MAX_LANES] = [
 /// Where the workers find the MNIST assets, relative to the page (and so to the worker script).
 const DATA_URL: &str = "data/";
 
+/// Shortest time between two chart redraws while a race runs (4 per second).
+const CHART_INTERVAL_MS: f64 = 250.0;
+
 fn css_color((r, g, b): (u8, u8, u8)) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
@@ -302,6 +305,11 @@ struct App {
     winner: Option<usize>,
     errors: Vec<String>,
     frame_pending: bool,
+    /// A frame is requested after [`CHART_INTERVAL_MS`] has passed (a timer is pending).
+    chart_timer_pending: bool,
+    /// When the charts were last drawn (ms, `performance.now()`).
+    charts_drawn_at: f64,
+    /// Reports or re-readings arrived that the cards, bars and charts do not show yet.
     charts_dirty: bool,
     input_dirty: bool,
     el: Elements,
@@ -323,6 +331,8 @@ impl App {
             winner: None,
             errors: Vec::new(),
             frame_pending: false,
+            chart_timer_pending: false,
+            charts_drawn_at: f64::NEG_INFINITY,
             charts_dirty: true,
             input_dirty: false,
             el,
@@ -710,6 +720,9 @@ impl App {
                 if !l.configuring {
                     self.on_lane_event(lane, event);
                 }
+                // Reports are shown with the charts, at most every CHART_INTERVAL_MS while racing.
+                self.schedule_frame();
+                return;
             }
             FromWorker::Prediction {
                 request,
@@ -717,10 +730,16 @@ impl App {
                 ..
             } => {
                 if request == self.request && self.input.is_some() {
+                    // The first answer to a new drawing is shown at once; a re-reading after a
+                    // report keeps the report's pace.
+                    let after_report = l.prediction.is_some();
                     l.prediction = Some(probabilities);
+                    if after_report {
+                        self.charts_dirty = true;
+                        self.schedule_frame();
+                        return;
+                    }
                     l.prediction_ms = now_ms() - self.request_sent;
-                    self.render_prediction(lane);
-                    self.render_lane(lane);
                 }
             }
             FromWorker::TestDigit {
@@ -856,10 +875,7 @@ impl App {
                 });
             }
         }
-        for i in 0..self.lanes.len() {
-            self.render_prediction(i);
-            self.render_lane(i);
-        }
+        self.refresh();
     }
 
     fn clear_pad(&mut self) {
@@ -906,9 +922,32 @@ impl App {
         if self.input_dirty {
             self.classify_drawing();
         }
-        if self.charts_dirty {
+        // While racing, reports arrive ~15 times a second; redrawing the cards and four charts
+        // for each would take CPU from the workers (two lanes need both cores of a small
+        // machine). So the race view is redrawn at most every CHART_INTERVAL_MS; what the user
+        // did (a click, a drawing's first answer) is shown at once (`refresh`).
+        let wait = self.charts_drawn_at + CHART_INTERVAL_MS - now_ms();
+        let race_due = self.charts_dirty && (wait <= 0.0 || !self.any_running());
+        if self.charts_dirty && !race_due {
+            self.schedule_charts_after(wait);
+        }
+        if race_due {
+            self.render_ui();
             self.charts_dirty = false;
+            self.charts_drawn_at = now_ms();
             self.draw_charts();
+        }
+    }
+
+    fn schedule_charts_after(&mut self, ms: f64) {
+        if !self.chart_timer_pending {
+            self.chart_timer_pending = true;
+            dom::after_ms(ms, || {
+                with_app(|app| {
+                    app.chart_timer_pending = false;
+                    app.schedule_frame();
+                })
+            });
         }
     }
 
@@ -951,8 +990,15 @@ impl App {
         }
     }
 
-    /// Updates buttons, the status line, the lane cards and the finish line.
+    /// Shows the state at once after what the user did and the workers' control messages.
+    /// (Reports are shown at the charts' pace, in `on_frame`.)
     fn refresh(&mut self) {
+        self.render_ui();
+        self.schedule_frame();
+    }
+
+    /// Updates the buttons, the status line, the lane cards, the finish line and the bars.
+    fn render_ui(&self) {
         let loaded = self.all_loaded();
         let running = self.any_running();
         let started = self.lanes.iter().any(|l| !l.intervals.is_empty());
@@ -1000,9 +1046,9 @@ impl App {
         set_text(&el.race_status, &format!("— {status}"));
         for i in 0..self.lanes.len() {
             self.render_lane(i);
+            self.render_prediction(i);
         }
         self.render_finish();
-        self.schedule_frame();
     }
 
     fn render_lane(&self, i: usize) {
@@ -1076,7 +1122,7 @@ impl App {
         let target = self.config.target_accuracy;
         let acc = last.map(|r| r.val_accuracy).unwrap_or(0.0);
         let progress = (acc / target).clamp(0.0, 1.0);
-        set_style(&c.progress, "width", &format!("{:.1}%", 100.0 * progress));
+        set_style(&c.progress, "transform", &format!("scaleX({progress:.4})"));
         let label = match (&l.diverged, l.reached) {
             (Some(message), _) => message.clone(),
             (None, reached) => match reached {
@@ -1141,7 +1187,7 @@ impl App {
                     ),
                 );
                 for (k, &pk) in p.iter().enumerate() {
-                    set_style(&b.fills[k], "width", &format!("{:.1}%", 100.0 * pk));
+                    set_style(&b.fills[k], "transform", &format!("scaleX({pk:.4})"));
                     set_text(&b.pcts[k], &format!("{:.1}%", 100.0 * pk));
                     b.rows[k].set_class_name(if k == top { "bar top" } else { "bar" });
                 }
@@ -1157,7 +1203,7 @@ impl App {
                     },
                 );
                 for k in 0..CLASSES {
-                    set_style(&b.fills[k], "width", "0%");
+                    set_style(&b.fills[k], "transform", "scaleX(0)");
                     set_text(&b.pcts[k], "");
                     b.rows[k].set_class_name("bar");
                 }
