@@ -184,6 +184,32 @@ async function runBrowser() {
         backend: "cpu", net: CPU_RUN.net, activation: CPU_RUN.activation, limit: CPU_RUN.samples, warmupBatches: 2, evaluate: false,
       })));
 
+    // The real page (dist/index.html with its charts, cards and pad), as a user runs it: the
+    // study's defaults for one epoch, and how busy the page's main thread was meanwhile (it shares
+    // the two cores with the lanes' workers).
+    const racePage = await phase("the page itself: the default race, 1 epoch", 300, async () => {
+      const p = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      try {
+        await p.goto(`${base}/?epochs=1`);
+        await p.waitForSelector("[data-testid=start]:not([disabled])", { timeout: 120_000 });
+        const cdp = await p.context().newCDPSession(p);
+        await cdp.send("Performance.enable");
+        const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+        const m0 = await metrics();
+        await p.click("[data-testid=start]");
+        await p.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length === 1),
+          null, { timeout: 280_000, polling: 1000 });
+        const m1 = await metrics();
+        const lanes = await p.evaluate(() => window.wasmBindings.race_reports().map((l) => ({
+          activation: l.activation, epochSecs: l.epochs[0].epoch_secs, samplesPerSec: l.epochs[0].samples_per_sec,
+          testAccuracy: l.epochs[0].test_accuracy,
+        })));
+        return { lanes, mainThreadBusy: (m1.TaskDuration - m0.TaskDuration) / (m1.Timestamp - m0.Timestamp) };
+      } finally {
+        await p.close();
+      }
+    });
+
     return {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, busyBefore },
@@ -191,6 +217,7 @@ async function runBrowser() {
       setup: { trainImages: 55_000, epochs: 1, optimizer: "sgd", learningRate: 0.1, batch: 64, seed: 42, init: "glorot", tfjsWarmupBatches: 5 },
       ours,
       tfjs,
+      racePage,
     };
   } finally {
     await browser?.close();
@@ -220,6 +247,11 @@ function printBrowser(r) {
     r.ours.map((o) => [o.net, label(o.activation), o.parallelLanes === 1 ? "1 (alone)" : String(o.parallelLanes), fmtInt(o.samplesPerSec),
       o.wallSecs.toFixed(2), fmtInt(o.samplesSeen / o.wallSecs), o.trainLoss.toFixed(4), pct(o.testAccuracy), o.testLoss.toFixed(4)]),
   ));
+  if (r.racePage) {
+    console.log(`\nThe page itself (dist/index.html, defaults, charts live): ${r.racePage.lanes.map((l) =>
+      `${label(l.activation)} epoch 1 in ${l.epochSecs.toFixed(2)} s (${fmtInt(l.samplesPerSec)} samples/s)`).join(", ")}; ` +
+      `main thread busy ${pct(r.racePage.mainThreadBusy)} of the time`);
+  }
   console.log("\nTensorFlow.js (page main thread; tf.variable + optimizer.minimize + tf.tidy per batch; 5 warm-up batches");
   console.log("(2 for cpu) run first and then the weights reset to the snapshot — the warm-up is not timed)");
   console.log(table(
@@ -266,6 +298,11 @@ function printSummary() {
     console.log(`\n${alone.net} ${label(alone.activation)} lane alone: ${fmtInt(alone.samplesPerSec)} samples/s ` +
       `(two lanes in parallel keep ${pct(pair.samplesPerSec / alone.samplesPerSec)} of it each); ` +
       `alone vs TFJS wasm ${ratio(alone.samplesPerSec, tfAlone?.samplesPerSec)}, vs native ${ratio(alone.samplesPerSec, natAlone?.lane_training_samples_per_sec)}`);
+  }
+  if (b.racePage) {
+    console.log(`The page itself, default race, both lanes: ${b.racePage.lanes.map((l) =>
+      `${label(l.activation)} epoch 1 in ${l.epochSecs.toFixed(2)} s (${fmtInt(l.samplesPerSec)} samples/s)`).join(", ")}; ` +
+      `the page's main thread was busy ${pct(b.racePage.mainThreadBusy)} of the time`);
   }
   const cpu = b.tfjs.find((t) => t.backend === "cpu");
   const tfWasm = cpu && b.tfjs.find((t) => t.net === cpu.net && t.activation === cpu.activation && t.backend === "wasm");

@@ -123,8 +123,7 @@ mod bench {
         for (name, hidden) in &nets {
             for act in Activation::ALL {
                 eprintln!("training {name} {}…", act.label());
-                let with = train_rate(&data, hidden, act, b, true, args.seconds);
-                let without = train_rate(&data, hidden, act, b, false, args.seconds);
+                let (with, without) = train_rates(&data, hidden, act, b, args.seconds);
                 let net = Mlp::new(INPUT, hidden, CLASSES, act, 0.01, InitScheme::Glorot, 1);
                 let gflops = with * 2.0 * net.training_macs_per_sample() as f64 / 1e9;
                 let (wall, train) = lane_rate(&data, hidden, act, b, args.seconds);
@@ -233,15 +232,18 @@ mod bench {
         flops * reps as f64 / secs / 1e9
     }
 
-    /// Samples/s of plain SGD steps on real MNIST batches (forward, backward, update).
-    fn train_rate(
+    /// Samples/s of plain SGD steps on real MNIST batches (forward, backward, update), with and
+    /// without the per-layer gradient norms. The two are measured in alternating short rounds and
+    /// each summarised by its median, so that a busy moment on a shared machine does not land on
+    /// one side only (one long run each gave differences of −8% to +18% from noise alone here).
+    fn train_rates(
         data: &Mnist,
         hidden: &[usize],
         act: Activation,
         batch: usize,
-        norms: bool,
         seconds: f64,
-    ) -> f64 {
+    ) -> (f64, f64) {
+        const ROUNDS: usize = 9;
         let mut net = Mlp::new(INPUT, hidden, CLASSES, act, 0.01, InitScheme::Glorot, 42);
         let mut ws = Workspace::new(&net, batch);
         let mut grads = net.gradients();
@@ -251,7 +253,7 @@ mod bench {
         let mut order = Vec::new();
         epoch_order(42, 0, train.len, &mut order);
         let mut labels = Vec::with_capacity(batch);
-        let mut step = |i: usize, net: &mut Mlp| {
+        let mut step = |i: usize, net: &mut Mlp, norms: bool| {
             let start = (i * batch) % (train.len - batch);
             let idx = &order[start..start + batch];
             ws.load_images(idx.iter().map(|&j| train.image(j as usize)));
@@ -266,17 +268,30 @@ mod bench {
             );
         };
         for i in 0..20 {
-            step(i, &mut net);
+            step(i, &mut net, true);
         }
-        let start = Instant::now();
         let mut steps = 0;
-        while start.elapsed().as_secs_f64() < seconds {
-            for _ in 0..10 {
-                step(steps, &mut net);
-                steps += 1;
+        let mut rates = [Vec::new(), Vec::new()];
+        for round in 0..ROUNDS {
+            for side in [round % 2, 1 - round % 2] {
+                let norms = side == 0;
+                let start = Instant::now();
+                let first = steps;
+                while start.elapsed().as_secs_f64() < seconds / (2 * ROUNDS) as f64 {
+                    for _ in 0..10 {
+                        step(steps, &mut net, norms);
+                        steps += 1;
+                    }
+                }
+                rates[side].push(((steps - first) * batch) as f64 / start.elapsed().as_secs_f64());
             }
         }
-        (steps * batch) as f64 / start.elapsed().as_secs_f64()
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let [mut with, mut without] = rates;
+        (median(&mut with), median(&mut without))
     }
 
     /// Seconds the dead/saturated probe adds to one interval report's validation pass.

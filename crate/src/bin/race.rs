@@ -330,8 +330,15 @@ mod cli {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
+                // The per-image inactivity means different things: a ReLU unit switched off
+                // (z ≤ 0, normal for half the units) or a Sigmoid/Tanh unit saturated.
+                let inactive = if o.activation.is_relu_family() {
+                    "off (z ≤ 0) per image"
+                } else {
+                    "saturated per image"
+                };
                 println!(
-                    "{:>10}: grad norms per layer (input side first) [{}]; dead units [{}]; saturated [{}]",
+                    "{:>10}: grad norms per layer (input side first) [{}]; dead units [{}]; {inactive} [{}]",
                     o.activation.label(),
                     fmt(&last.grad_norms),
                     pct(&last.dead_fraction),
