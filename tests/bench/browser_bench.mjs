@@ -17,7 +17,9 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BROWSER_JSON = path.join(ROOT, "target/bench-browser.json");
-const NATIVE_JSON = path.join(ROOT, "target/bench-native.json");
+// The native benchmark runs before and after the browser session (.ci/bench): this machine's speed
+// drifts over minutes, so the native side of wasm/native is the mean of the two runs around it.
+const NATIVE_JSONS = ["target/bench-native.json", "target/bench-native-after.json"].map((f) => path.join(ROOT, f));
 
 const WORKLOADS = [
   { net: "784-128-64-10", hidden: [128, 64] },
@@ -267,8 +269,16 @@ function printBrowser(r) {
 function printSummary() {
   if (!fs.existsSync(BROWSER_JSON)) throw new Error(`${BROWSER_JSON} is missing: run the browser benchmark first`);
   const b = JSON.parse(fs.readFileSync(BROWSER_JSON, "utf8"));
-  const native = fs.existsSync(NATIVE_JSON) ? JSON.parse(fs.readFileSync(NATIVE_JSON, "utf8")) : null;
-  if (!native) console.log(`(no ${path.relative(ROOT, NATIVE_JSON)}: native columns left empty)`);
+  const natives = NATIVE_JSONS.filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
+  if (!natives.length) console.log("(no target/bench-native*.json: native columns left empty)");
+  // Per workload: the mean lane training rate of the native runs, and how far apart they were.
+  const native = natives.length ? {
+    training: natives[0].training.map((t) => {
+      const rates = natives.map((n) => n.training.find((u) => u.net === t.net && u.activation === t.activation)?.lane_training_samples_per_sec)
+        .filter((v) => v != null);
+      return { ...t, lane_training_samples_per_sec: rates.reduce((a, b) => a + b, 0) / rates.length, range: [Math.min(...rates), Math.max(...rates)] };
+    }),
+  } : null;
   if (busyWarning(b.machine)) console.log(busyWarning(b.machine));
   const rows = [];
   for (const w of WORKLOADS) {
@@ -284,12 +294,17 @@ function printSummary() {
   }
   console.log("Speed: samples/s of training time, 1 epoch, batch 64. Ours = our wasm engine per lane with two lanes training in");
   console.log("parallel (2 workers on this 2-core machine); TFJS = tfjs-backend-wasm, single-threaded, alone; native = bench.rs");
-  console.log("whole-lane training rate (one thread, alone, same definition: training time within a lane).");
+  console.log("whole-lane training rate (one thread, alone, same definition: training time within a lane), mean of the runs");
+  console.log(`before and after the browser session (${natives.length} found).`);
   console.log(table(
     ["net", "activation", "ours wasm", "TFJS wasm", "ours/TFJS", "native", "wasm/native", "test acc ours", "test acc TFJS", "ours − TFJS", "max |Δw|"],
     rows,
   ));
   console.log("max |Δw|: largest difference between TFJS's and our weights after the epoch (from identical starting weights).");
+  if (native && natives.length > 1) {
+    console.log("Native runs before / after: " + native.training.filter((t) => WORKLOADS.some((w) => w.net === t.net) && ACTIVATIONS.includes(t.activation))
+      .map((t) => `${t.net} ${label(t.activation)} ${fmtInt(t.range[0])}–${fmtInt(t.range[1])}`).join("; "));
+  }
   const alone = b.ours.find((o) => o.parallelLanes === 1);
   const pair = alone && b.ours.find((o) => o.net === alone.net && o.activation === alone.activation && o.parallelLanes === 2);
   const tfAlone = alone && b.tfjs.find((t) => t.net === alone.net && t.activation === alone.activation && t.backend === "wasm");
