@@ -224,6 +224,7 @@ async function runBrowser() {
   } finally {
     await browser?.close();
     server.close();
+    server.closeAllConnections();
   }
 }
 

@@ -46,7 +46,13 @@ export async function serve(dir = DIST, override = () => null) {
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+  // close() alone waits for every open connection to end: a keep-alive connection the browser
+  // still holds after a page closed kept it waiting for ~90 s now and then.
+  const close = () => new Promise((r) => {
+    server.close(r);
+    server.closeAllConnections();
+  });
+  return { url: `http://127.0.0.1:${port}/`, close };
 }
 
 /** Debian's Chromium, headless, with the flags this machine needs and a fresh profile. */
