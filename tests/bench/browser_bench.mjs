@@ -235,6 +235,14 @@ function busyWarning(m) {
     : null;
 }
 
+/** One line on the real page's race: each lane's first epoch and the main thread's load. */
+function racePageLine(racePage) {
+  const lanes = racePage.lanes.map((l) =>
+    `${label(l.activation)} epoch 1 in ${l.epochSecs.toFixed(2)} s (${fmtInt(l.samplesPerSec)} samples/s)`);
+  return `The page itself (dist/index.html, default race, charts live): ${lanes.join(", ")}; ` +
+    `the page's main thread was busy ${pct(racePage.mainThreadBusy)} of the time`;
+}
+
 function printBrowser(r) {
   const e = r.env;
   const m = r.machine;
@@ -250,11 +258,7 @@ function printBrowser(r) {
     r.ours.map((o) => [o.net, label(o.activation), o.parallelLanes === 1 ? "1 (alone)" : String(o.parallelLanes), fmtInt(o.samplesPerSec),
       o.wallSecs.toFixed(2), fmtInt(o.samplesSeen / o.wallSecs), o.trainLoss.toFixed(4), pct(o.testAccuracy), o.testLoss.toFixed(4)]),
   ));
-  if (r.racePage) {
-    console.log(`\nThe page itself (dist/index.html, defaults, charts live): ${r.racePage.lanes.map((l) =>
-      `${label(l.activation)} epoch 1 in ${l.epochSecs.toFixed(2)} s (${fmtInt(l.samplesPerSec)} samples/s)`).join(", ")}; ` +
-      `main thread busy ${pct(r.racePage.mainThreadBusy)} of the time`);
-  }
+  if (r.racePage) console.log(`\n${racePageLine(r.racePage)}`);
   console.log("\nTensorFlow.js (page main thread; tf.variable + optimizer.minimize + tf.tidy per batch; 5 warm-up batches");
   console.log("(2 for cpu) run first and then the weights reset to the snapshot — the warm-up is not timed)");
   console.log(table(
@@ -315,11 +319,7 @@ function printSummary() {
       `(two lanes in parallel keep ${pct(pair.samplesPerSec / alone.samplesPerSec)} of it each); ` +
       `alone vs TFJS wasm ${ratio(alone.samplesPerSec, tfAlone?.samplesPerSec)}, vs native ${ratio(alone.samplesPerSec, natAlone?.lane_training_samples_per_sec)}`);
   }
-  if (b.racePage) {
-    console.log(`The page itself, default race, both lanes: ${b.racePage.lanes.map((l) =>
-      `${label(l.activation)} epoch 1 in ${l.epochSecs.toFixed(2)} s (${fmtInt(l.samplesPerSec)} samples/s)`).join(", ")}; ` +
-      `the page's main thread was busy ${pct(b.racePage.mainThreadBusy)} of the time`);
-  }
+  if (b.racePage) console.log(racePageLine(b.racePage));
   const cpu = b.tfjs.find((t) => t.backend === "cpu");
   const tfWasm = cpu && b.tfjs.find((t) => t.net === cpu.net && t.activation === cpu.activation && t.backend === "wasm");
   if (cpu) {

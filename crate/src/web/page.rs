@@ -34,8 +34,9 @@ pub const LANE_COLORS: [(u8, u8, u8); limits::MAX_LANES] = [
 /// Where the workers find the MNIST assets, relative to the page (and so to the worker script).
 const DATA_URL: &str = "data/";
 
-/// Shortest time between two chart redraws while a race runs (4 per second).
-const CHART_INTERVAL_MS: f64 = 250.0;
+/// Shortest time between two redraws of the race view (cards, bars, charts) while a race runs
+/// (4 per second).
+const RACE_VIEW_INTERVAL_MS: f64 = 250.0;
 
 fn css_color((r, g, b): (u8, u8, u8)) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
@@ -305,12 +306,12 @@ struct App {
     winner: Option<usize>,
     errors: Vec<String>,
     frame_pending: bool,
-    /// A frame is requested after [`CHART_INTERVAL_MS`] has passed (a timer is pending).
-    chart_timer_pending: bool,
-    /// When the charts were last drawn (ms, `performance.now()`).
-    charts_drawn_at: f64,
+    /// A frame is requested once [`RACE_VIEW_INTERVAL_MS`] has passed (a timer is pending).
+    race_view_timer_pending: bool,
+    /// When the race view was last drawn (ms, `performance.now()`).
+    race_view_drawn_at: f64,
     /// Reports or re-readings arrived that the cards, bars and charts do not show yet.
-    charts_dirty: bool,
+    race_view_dirty: bool,
     input_dirty: bool,
     el: Elements,
 }
@@ -331,9 +332,9 @@ impl App {
             winner: None,
             errors: Vec::new(),
             frame_pending: false,
-            chart_timer_pending: false,
-            charts_drawn_at: f64::NEG_INFINITY,
-            charts_dirty: true,
+            race_view_timer_pending: false,
+            race_view_drawn_at: f64::NEG_INFINITY,
+            race_view_dirty: true,
             input_dirty: false,
             el,
         };
@@ -626,7 +627,7 @@ impl App {
                 });
             }
         }
-        self.charts_dirty = true;
+        self.race_view_dirty = true;
         self.reclassify_all();
         self.refresh();
     }
@@ -720,7 +721,7 @@ impl App {
                 if !l.configuring {
                     self.on_lane_event(lane, event);
                 }
-                // Reports are shown with the charts, at most every CHART_INTERVAL_MS while racing.
+                // Reports are shown with the race view, at most every RACE_VIEW_INTERVAL_MS while racing.
                 self.schedule_frame();
                 return;
             }
@@ -735,7 +736,7 @@ impl App {
                     let after_report = l.prediction.is_some();
                     l.prediction = Some(probabilities);
                     if after_report {
-                        self.charts_dirty = true;
+                        self.race_view_dirty = true;
                         self.schedule_frame();
                         return;
                     }
@@ -789,7 +790,7 @@ impl App {
                 l.running = false;
             }
         }
-        self.charts_dirty = true;
+        self.race_view_dirty = true;
     }
 
     fn on_crash(&mut self, lane: usize, message: String) {
@@ -924,27 +925,27 @@ impl App {
         }
         // While racing, reports arrive ~15 times a second; redrawing the cards and four charts
         // for each would take CPU from the workers (two lanes need both cores of a small
-        // machine). So the race view is redrawn at most every CHART_INTERVAL_MS; what the user
+        // machine). So the race view is redrawn at most every RACE_VIEW_INTERVAL_MS; what the user
         // did (a click, a drawing's first answer) is shown at once (`refresh`).
-        let wait = self.charts_drawn_at + CHART_INTERVAL_MS - now_ms();
-        let race_due = self.charts_dirty && (wait <= 0.0 || !self.any_running());
-        if self.charts_dirty && !race_due {
-            self.schedule_charts_after(wait);
+        let wait = self.race_view_drawn_at + RACE_VIEW_INTERVAL_MS - now_ms();
+        let race_due = self.race_view_dirty && (wait <= 0.0 || !self.any_running());
+        if self.race_view_dirty && !race_due {
+            self.schedule_race_view_after(wait);
         }
         if race_due {
             self.render_ui();
-            self.charts_dirty = false;
-            self.charts_drawn_at = now_ms();
+            self.race_view_dirty = false;
+            self.race_view_drawn_at = now_ms();
             self.draw_charts();
         }
     }
 
-    fn schedule_charts_after(&mut self, ms: f64) {
-        if !self.chart_timer_pending {
-            self.chart_timer_pending = true;
+    fn schedule_race_view_after(&mut self, ms: f64) {
+        if !self.race_view_timer_pending {
+            self.race_view_timer_pending = true;
             dom::after_ms(ms, || {
                 with_app(|app| {
-                    app.chart_timer_pending = false;
+                    app.race_view_timer_pending = false;
                     app.schedule_frame();
                 })
             });
@@ -961,7 +962,7 @@ impl App {
                 c.set_height(h);
             }
         }
-        self.charts_dirty = true;
+        self.race_view_dirty = true;
         self.schedule_frame();
     }
 
@@ -991,7 +992,7 @@ impl App {
     }
 
     /// Shows the state at once after what the user did and the workers' control messages.
-    /// (Reports are shown at the charts' pace, in `on_frame`.)
+    /// (Reports are shown at the race view's pace, in `on_frame`.)
     fn refresh(&mut self) {
         self.render_ui();
         self.schedule_frame();
