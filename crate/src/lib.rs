@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod race;
 pub mod report;
 pub mod settings;
+pub mod view;
 
 pub use activation::Activation;
 pub use init::{InitMode, InitScheme};

@@ -324,6 +324,35 @@ impl Workspace {
     }
 }
 
+/// A network's parameters as plain vectors, input side first: `weights[l]` is layer l's
+/// outputs × inputs matrix in column-major order (TensorFlow's inputs × outputs kernel,
+/// row-major). Used to start another framework from the very same point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParameterSnapshot {
+    pub layer_sizes: Vec<usize>,
+    pub weights: Vec<Vec<f32>>,
+    pub biases: Vec<Vec<f32>>,
+}
+
+impl Mlp {
+    /// A copy of every parameter.
+    pub fn snapshot(&self) -> ParameterSnapshot {
+        ParameterSnapshot {
+            layer_sizes: self.sizes(),
+            weights: self
+                .layers
+                .iter()
+                .map(|l| l.weights.as_slice().to_vec())
+                .collect(),
+            biases: self
+                .layers
+                .iter()
+                .map(|l| l.bias.as_slice().to_vec())
+                .collect(),
+        }
+    }
+}
+
 /// Index of the largest of `CLASSES` probabilities.
 pub fn argmax(p: &[f32]) -> usize {
     let mut best = 0;

@@ -1,8 +1,13 @@
 //! The messages between the page and a lane's Web Worker: one set of Rust types, serialized with
 //! serde-wasm-bindgen on both sides, so there is no JSON schema to keep in step by hand.
 //!
-//! Every command is answered: `Load` by `Loaded` (or `Error`), `Configure` by `Configured`,
-//! `Start`/`Pause` by `State`, `Classify` by `Prediction`, `TestDigit` by `TestDigit`.
+//! Every command is answered: `Load` by `Loaded` (or `LoadFailed`), `Configure` by `Configured`
+//! (or `Refused`), `Start`/`Pause` by `State`, `SetInput` by `Prediction`, `TestDigit` by
+//! `TestDigit`, `Snapshot` by `Snapshot`.
+//!
+//! The worker keeps the current input (a drawing or a test digit) and answers again, with the same
+//! request number, after every interval report and after `Configure`: the page sends an input once,
+//! not once per report.
 
 use crate::network::{CLASSES, INPUT};
 use crate::race::RaceConfig;
@@ -21,12 +26,15 @@ pub enum ToWorker {
     Start,
     /// Stop training after the current slice.
     Pause,
-    /// Classify one 28×28 image of bytes (0 = background, 255 = ink).
-    Classify {
+    /// The input to classify from now on: one 28×28 image of bytes (0 = background, 255 =
+    /// ink), answered at once and again after every report, tagged with `request`.
+    SetInput {
         request: u32,
         #[serde(with = "serde_bytes")]
         pixels: Vec<u8>,
     },
+    /// No input any more (the pad was cleared).
+    ClearInput,
     /// Send test image `index` (taken modulo the test-set size) with its label and prediction.
     TestDigit { request: u32, index: u32 },
     /// Send the lane's current parameters and this epoch's batch order (for the benchmark that
@@ -45,6 +53,9 @@ pub enum FromWorker {
     Ready,
     /// Data loading progress, `fraction` in [0, 1].
     Loading { fraction: f32, stage: String },
+    /// The data could not be loaded: `message` names the file and the problem. The worker
+    /// stays up but cannot race.
+    LoadFailed { message: String },
     /// The data is in memory and valid.
     Loaded {
         train: usize,
@@ -57,6 +68,8 @@ pub enum FromWorker {
         parameters: usize,
         layer_sizes: Vec<usize>,
     },
+    /// The lane could not be built from these settings; `message` says why.
+    Refused { lane: usize, message: String },
     /// Whether the lane is training now, and where it is.
     State {
         lane: usize,

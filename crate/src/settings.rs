@@ -24,152 +24,271 @@ pub struct FromUrl {
 /// the engine and the CLI also accept none.
 pub const PAGE_MIN_HIDDEN_LAYERS: usize = 1;
 
-/// Reads a query string (with or without the leading `?`).
+/// Reads a query string (with or without the leading `?`). Only the page's load reads the URL;
+/// afterwards the settings flow from the form (and editing methods) into the URL.
 pub fn from_query(query: &str) -> FromUrl {
     let mut config = RaceConfig::default();
     let mut notices = Vec::new();
     let query = query.strip_prefix('?').unwrap_or(query);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(raw_key);
-        let value = decode(raw_value);
-        let shown = format!("{key}={value}");
-        let mut n = |msg: String| notices.push(msg);
-        match key.as_str() {
-            "hidden" => match parse_list::<usize>(&value) {
-                Ok(mut widths) => {
-                    if widths.len() < PAGE_MIN_HIDDEN_LAYERS
-                        || widths.len() > limits::MAX_HIDDEN_LAYERS
-                    {
-                        n(format!(
-                            "'{shown}': the page races 1–{} hidden layers; using {}",
-                            limits::MAX_HIDDEN_LAYERS,
-                            join(&config.hidden)
-                        ));
-                        continue;
-                    }
-                    let mut clamped = false;
-                    for w in &mut widths {
-                        let c = (*w).clamp(1, limits::MAX_WIDTH);
-                        clamped |= c != *w;
-                        *w = c;
-                    }
-                    if clamped {
-                        n(format!(
-                            "'{shown}': widths must be 1–{}; using {}",
-                            limits::MAX_WIDTH,
-                            join(&widths)
-                        ));
-                    }
-                    config.hidden = widths;
-                }
-                Err(e) => n(refused(&shown, &e, &join(&config.hidden))),
-            },
-            "lanes" => match parse_list::<Activation>(&value) {
-                Ok(acts) if (1..=limits::MAX_LANES).contains(&acts.len()) => {
-                    config.activations = acts
-                }
-                Ok(_) => n(format!(
-                    "'{shown}': a race has 1–{} lanes; using {}",
-                    limits::MAX_LANES,
-                    keys(&config.activations)
-                )),
-                Err(e) => n(refused(&shown, &e, &keys(&config.activations))),
-            },
-            "lr" => {
-                config.learning_rate = number(
-                    &shown,
-                    &value,
-                    config.learning_rate,
-                    limits::MIN_LEARNING_RATE,
-                    limits::MAX_LEARNING_RATE,
-                    &mut n,
-                )
-            }
-            "lane_lr" => match parse_list::<f32>(&value) {
-                Ok(rates) => {
-                    let clamped: Vec<f32> = rates
-                        .iter()
-                        .map(|r| {
-                            if r.is_finite() {
-                                r.clamp(limits::MIN_LEARNING_RATE, limits::MAX_LEARNING_RATE)
-                            } else {
-                                config.learning_rate
-                            }
-                        })
-                        .collect();
-                    if clamped != rates {
-                        n(format!(
-                            "'{shown}': learning rates must be {}–{}; using {}",
-                            limits::MIN_LEARNING_RATE,
-                            limits::MAX_LEARNING_RATE,
-                            join(&clamped)
-                        ));
-                    }
-                    config.lane_learning_rates = Some(clamped);
-                }
-                Err(e) => n(refused(&shown, &e, "the shared learning rate")),
-            },
-            "opt" => match value.parse::<OptimizerKind>() {
-                Ok(o) => config.optimizer = o,
-                Err(e) => n(refused(&shown, &e, config.optimizer.key())),
-            },
-            "init" => match value.parse::<InitMode>() {
-                Ok(i) => config.init = i,
-                Err(e) => n(refused(&shown, &e, config.init.key())),
-            },
-            "batch" => {
-                config.batch_size = number(
-                    &shown,
-                    &value,
-                    config.batch_size,
-                    1,
-                    limits::MAX_BATCH,
-                    &mut n,
-                )
-            }
-            "epochs" => {
-                config.epochs = number(&shown, &value, config.epochs, 1, limits::MAX_EPOCHS, &mut n)
-            }
-            "seed" => config.seed = number(&shown, &value, config.seed, 0, u32::MAX, &mut n),
-            "train" => {
-                config.train_size = number(
-                    &shown,
-                    &value,
-                    config.train_size,
-                    limits::MIN_TRAIN_SIZE,
-                    MAX_TRAIN_SIZE,
-                    &mut n,
-                )
-            }
-            "target" => {
-                let pct = number(
-                    &shown,
-                    &value,
-                    config.target_accuracy * 100.0,
-                    10.0,
-                    100.0,
-                    &mut n,
-                );
-                config.target_accuracy = pct / 100.0;
-            }
-            "slope" => {
-                config.leaky_slope = number(&shown, &value, config.leaky_slope, 0.0, 0.5, &mut n)
-            }
-            "reports" => {
-                config.reports_per_epoch = number(
-                    &shown,
-                    &value,
-                    config.reports_per_epoch,
-                    1,
-                    limits::MAX_REPORTS_PER_EPOCH,
-                    &mut n,
-                )
-            }
-            _ => n(format!("ignored the unknown setting '{shown}'")),
-        }
+        apply(
+            &mut config,
+            &decode(raw_key),
+            &decode(raw_value),
+            &mut notices,
+        );
     }
-    // Settings that are fine alone but not together.
+    fix_combinations(&mut config, &mut notices);
+    FromUrl { config, notices }
+}
+
+/// The settings form's controls, as the text they hold.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FormFields {
+    pub hidden: String,
+    /// One activation key per lane.
+    pub activations: Vec<String>,
+    /// The per-lane learning rates when the per-lane box is ticked (possibly fewer than lanes:
+    /// the box was just ticked).
+    pub lane_learning_rates: Option<Vec<String>>,
+    pub learning_rate: String,
+    pub optimizer: String,
+    pub batch_size: String,
+    pub epochs: String,
+    pub seed: String,
+    pub train_size: String,
+    pub init: String,
+    /// The finish line in percent.
+    pub target: String,
+}
+
+/// The configuration the form describes: `current` with each control's value in place of its
+/// setting (settings without a control, like the Leaky ReLU slope, carry over), clamped and
+/// refused the same way as the URL's values, with the same notices.
+pub fn from_form(current: &RaceConfig, form: &FormFields) -> FromUrl {
+    let mut config = current.clone();
+    let mut notices = Vec::new();
+    let fields = [
+        ("hidden", form.hidden.replace(' ', "")),
+        ("lanes", form.activations.join(",")),
+        ("lr", form.learning_rate.clone()),
+        ("opt", form.optimizer.clone()),
+        ("batch", form.batch_size.clone()),
+        ("epochs", form.epochs.clone()),
+        ("seed", form.seed.clone()),
+        ("train", form.train_size.clone()),
+        ("init", form.init.clone()),
+        ("target", form.target.clone()),
+    ];
+    for (key, value) in &fields {
+        apply(&mut config, key, value, &mut notices);
+    }
+    match &form.lane_learning_rates {
+        Some(rates) => {
+            // The box was just ticked: every new lane starts at the shared rate.
+            let mut rates = rates.clone();
+            while rates.len() < config.activations.len() {
+                rates.push(config.learning_rate.to_string());
+            }
+            rates.truncate(config.activations.len());
+            apply(&mut config, "lane_lr", &rates.join(","), &mut notices);
+        }
+        None => config.lane_learning_rates = None,
+    }
+    fix_combinations(&mut config, &mut notices);
+    FromUrl { config, notices }
+}
+
+/// Editing the lanes of a configuration (the page's + and × buttons).
+impl RaceConfig {
+    /// Adds a lane with the first activation not racing yet (ReLU if all are), at the shared
+    /// learning rate. Returns false when the race is full.
+    pub fn add_lane(&mut self) -> bool {
+        if self.activations.len() >= limits::MAX_LANES {
+            return false;
+        }
+        let next = Activation::ALL
+            .into_iter()
+            .find(|a| !self.activations.contains(a))
+            .unwrap_or(Activation::Relu);
+        self.activations.push(next);
+        if let Some(rates) = &mut self.lane_learning_rates {
+            rates.push(self.learning_rate);
+        }
+        true
+    }
+
+    /// Removes lane `lane` (and its learning rate). The last lane stays: returns false then.
+    pub fn remove_lane(&mut self, lane: usize) -> bool {
+        if self.activations.len() <= 1 || lane >= self.activations.len() {
+            return false;
+        }
+        self.activations.remove(lane);
+        if let Some(rates) = &mut self.lane_learning_rates
+            && lane < rates.len()
+        {
+            rates.remove(lane);
+        }
+        true
+    }
+}
+
+/// Longest value quoted back in a notice: a garbled URL may carry kilobytes.
+const SHOWN_MAX_CHARS: usize = 40;
+
+/// `key=value` as a notice quotes it, shortened.
+fn shown(key: &str, value: &str) -> String {
+    shorten(&format!("{key}={value}"), SHOWN_MAX_CHARS)
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Applies one setting given as text (a URL parameter or a form control), clamping or refusing
+/// a bad value with a notice.
+pub fn apply(config: &mut RaceConfig, key: &str, value: &str, notices: &mut Vec<String>) {
+    let shown = shown(key, value);
+    let mut n = |msg: String| notices.push(msg);
+    match key {
+        "hidden" => match parse_list::<usize>(value) {
+            Ok(mut widths) => {
+                if widths.len() < PAGE_MIN_HIDDEN_LAYERS || widths.len() > limits::MAX_HIDDEN_LAYERS
+                {
+                    n(format!(
+                        "'{shown}': the page races 1–{} hidden layers; using {}",
+                        limits::MAX_HIDDEN_LAYERS,
+                        join(&config.hidden)
+                    ));
+                    return;
+                }
+                let mut clamped = false;
+                for w in &mut widths {
+                    let c = (*w).clamp(1, limits::MAX_WIDTH);
+                    clamped |= c != *w;
+                    *w = c;
+                }
+                if clamped {
+                    n(format!(
+                        "'{shown}': widths must be 1–{}; using {}",
+                        limits::MAX_WIDTH,
+                        join(&widths)
+                    ));
+                }
+                config.hidden = widths;
+            }
+            Err(e) => n(refused(&shown, &e, &join(&config.hidden))),
+        },
+        "lanes" => match parse_list::<Activation>(value) {
+            Ok(acts) if (1..=limits::MAX_LANES).contains(&acts.len()) => config.activations = acts,
+            Ok(_) => n(format!(
+                "'{shown}': a race has 1–{} lanes; using {}",
+                limits::MAX_LANES,
+                keys(&config.activations)
+            )),
+            Err(e) => n(refused(&shown, &e, &keys(&config.activations))),
+        },
+        "lr" => {
+            config.learning_rate = number(
+                &shown,
+                value,
+                config.learning_rate,
+                limits::MIN_LEARNING_RATE,
+                limits::MAX_LEARNING_RATE,
+                &mut n,
+            )
+        }
+        "lane_lr" => match parse_list::<f32>(value) {
+            Ok(rates) => {
+                let clamped: Vec<f32> = rates
+                    .iter()
+                    .map(|r| {
+                        if r.is_finite() {
+                            r.clamp(limits::MIN_LEARNING_RATE, limits::MAX_LEARNING_RATE)
+                        } else {
+                            config.learning_rate
+                        }
+                    })
+                    .collect();
+                if clamped != rates {
+                    n(format!(
+                        "'{shown}': learning rates must be {}–{}; using {}",
+                        limits::MIN_LEARNING_RATE,
+                        limits::MAX_LEARNING_RATE,
+                        join(&clamped)
+                    ));
+                }
+                config.lane_learning_rates = Some(clamped);
+            }
+            Err(e) => n(refused(&shown, &e, "the shared learning rate")),
+        },
+        "opt" => match value.parse::<OptimizerKind>() {
+            Ok(o) => config.optimizer = o,
+            Err(e) => n(refused(&shown, &e, config.optimizer.key())),
+        },
+        "init" => match value.parse::<InitMode>() {
+            Ok(i) => config.init = i,
+            Err(e) => n(refused(&shown, &e, config.init.key())),
+        },
+        "batch" => {
+            config.batch_size = number(
+                &shown,
+                value,
+                config.batch_size,
+                1,
+                limits::MAX_BATCH,
+                &mut n,
+            )
+        }
+        "epochs" => {
+            config.epochs = number(&shown, value, config.epochs, 1, limits::MAX_EPOCHS, &mut n)
+        }
+        "seed" => config.seed = number(&shown, value, config.seed, 0, u32::MAX, &mut n),
+        "train" => {
+            config.train_size = number(
+                &shown,
+                value,
+                config.train_size,
+                limits::MIN_TRAIN_SIZE,
+                MAX_TRAIN_SIZE,
+                &mut n,
+            )
+        }
+        "target" => {
+            let pct = number(
+                &shown,
+                value,
+                config.target_accuracy * 100.0,
+                10.0,
+                100.0,
+                &mut n,
+            );
+            config.target_accuracy = pct / 100.0;
+        }
+        "slope" => config.leaky_slope = number(&shown, value, config.leaky_slope, 0.0, 0.5, &mut n),
+        "reports" => {
+            config.reports_per_epoch = number(
+                &shown,
+                value,
+                config.reports_per_epoch,
+                1,
+                limits::MAX_REPORTS_PER_EPOCH,
+                &mut n,
+            )
+        }
+        _ => n(format!("ignored the unknown setting '{shown}'")),
+    }
+}
+
+/// Settings that are fine alone but not together.
+fn fix_combinations(config: &mut RaceConfig, notices: &mut Vec<String>) {
     if let Some(rates) = &config.lane_learning_rates
         && rates.len() != config.activations.len()
     {
@@ -189,42 +308,72 @@ pub fn from_query(query: &str) -> FromUrl {
         config.batch_size = config.train_size;
     }
     debug_assert!(config.validate().is_ok(), "{:?}", config.validate());
-    FromUrl { config, notices }
 }
 
-/// Writes every setting, in a stable order.
-pub fn to_query(c: &RaceConfig) -> String {
-    let mut q = format!(
-        "hidden={}&lanes={}&lr={}",
-        join(&c.hidden),
-        keys(&c.activations),
-        c.learning_rate
-    );
+/// Every setting as `(key, value)` text, in a stable order (optional ones only when they differ
+/// from the study's default).
+pub fn to_pairs(c: &RaceConfig) -> Vec<(&'static str, String)> {
+    let mut pairs = vec![
+        ("hidden", join(&c.hidden)),
+        ("lanes", keys(&c.activations)),
+        ("lr", c.learning_rate.to_string()),
+    ];
     if let Some(rates) = &c.lane_learning_rates {
-        q += &format!("&lane_lr={}", join(rates));
+        pairs.push(("lane_lr", join(rates)));
     }
-    q += &format!(
-        "&opt={}&batch={}&epochs={}&seed={}&train={}&init={}&target={}",
-        c.optimizer.key(),
-        c.batch_size,
-        c.epochs,
-        c.seed,
-        c.train_size,
-        c.init.key(),
+    pairs.extend([
+        ("opt", c.optimizer.key().to_string()),
+        ("batch", c.batch_size.to_string()),
+        ("epochs", c.epochs.to_string()),
+        ("seed", c.seed.to_string()),
+        ("train", c.train_size.to_string()),
+        ("init", c.init.key().to_string()),
         // Percent with at most two decimals, without float noise (95, not 95.00000238).
-        (c.target_accuracy as f64 * 10_000.0).round() / 100.0
-    );
-    if c.leaky_slope != RaceConfig::default().leaky_slope {
-        q += &format!("&slope={}", c.leaky_slope);
+        (
+            "target",
+            ((c.target_accuracy as f64 * 10_000.0).round() / 100.0).to_string(),
+        ),
+    ]);
+    let defaults = RaceConfig::default();
+    if c.leaky_slope != defaults.leaky_slope {
+        pairs.push(("slope", c.leaky_slope.to_string()));
     }
-    if c.reports_per_epoch != RaceConfig::default().reports_per_epoch {
-        q += &format!("&reports={}", c.reports_per_epoch);
+    if c.reports_per_epoch != defaults.reports_per_epoch {
+        pairs.push(("reports", c.reports_per_epoch.to_string()));
     }
-    q
+    pairs
+}
+
+/// Writes every setting as a query string (without `?`), each value percent-encoded.
+pub fn to_query(c: &RaceConfig) -> String {
+    to_pairs(c)
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encoding of one query value: unreserved characters (RFC 3986) and the list separator
+/// `,` stay as they are, so the address stays readable (`hidden=128,64`); every other byte of the
+/// UTF-8 text becomes `%XX`.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b',') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn refused(shown: &str, why: &str, kept: &str) -> String {
-    format!("'{shown}' was refused ({why}); using {kept}")
+    // A parser's reason may quote the whole bad value: keep it short too.
+    format!(
+        "'{shown}' was refused ({}); using {kept}",
+        shorten(why, 2 * SHOWN_MAX_CHARS + 40)
+    )
 }
 
 /// Parses a number and clamps it into [lo, hi], with a notice for either correction.
@@ -399,6 +548,124 @@ mod tests {
         assert!(r.config.validate().is_ok());
         assert_eq!(r.notices.len(), 3, "{:?}", r.notices);
         assert_eq!(decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn encoding_round_trips_any_text() {
+        for text in ["128,64", "a b&c=d", "ünïcödé ✓", "%41", "<script>", "+"] {
+            let encoded = encode(text);
+            assert!(
+                encoded
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~,%".contains(&b)),
+                "{encoded}"
+            );
+            assert_eq!(decode(&encoded), text);
+        }
+        assert_eq!(encode("0.1"), "0.1");
+    }
+
+    #[test]
+    fn long_values_are_shortened_in_notices() {
+        let long = "x".repeat(10_000);
+        let r = from_query(&format!("lanes={long}&{long}=1"));
+        assert_eq!(r.notices.len(), 2);
+        assert!(
+            r.notices.iter().all(|n| n.chars().count() < 200),
+            "{:?}",
+            r.notices
+        );
+        assert_eq!(r.config, RaceConfig::default());
+    }
+
+    #[test]
+    fn the_form_edits_the_current_settings() {
+        let current = RaceConfig {
+            leaky_slope: 0.05,
+            ..RaceConfig::default()
+        };
+        let mut form = FormFields {
+            hidden: "64, 32".into(),
+            activations: vec!["tanh".into(), "relu".into(), "sigmoid".into()],
+            lane_learning_rates: Some(vec!["0.5".into()]),
+            learning_rate: "0.2".into(),
+            optimizer: "adam".into(),
+            batch_size: "0".into(),
+            epochs: "3".into(),
+            seed: "7".into(),
+            train_size: "1000".into(),
+            init: "he".into(),
+            target: "97.5".into(),
+        };
+        let r = from_form(&current, &form);
+        let c = &r.config;
+        assert_eq!(c.hidden, vec![64, 32]);
+        assert_eq!(
+            c.activations,
+            vec![Activation::Tanh, Activation::Relu, Activation::Sigmoid]
+        );
+        // The just-ticked box fills the new lanes with the shared rate.
+        assert_eq!(c.lane_learning_rates, Some(vec![0.5, 0.2, 0.2]));
+        assert_eq!(c.optimizer, OptimizerKind::Adam);
+        assert_eq!(c.batch_size, 1);
+        assert_eq!((c.epochs, c.seed, c.train_size), (3, 7, 1000));
+        assert_eq!(c.init, InitMode::He);
+        assert_eq!(c.target_accuracy, 0.975);
+        // A setting without a control carries over.
+        assert_eq!(c.leaky_slope, 0.05);
+        assert_eq!(r.notices.len(), 1, "{:?}", r.notices);
+        assert!(r.notices[0].contains("batch=0"));
+        // Unticking the box drops the per-lane rates.
+        form.lane_learning_rates = None;
+        assert_eq!(from_form(&current, &form).config.lane_learning_rates, None);
+        // The form of a configuration gives it back.
+        let back = from_form(&r.config, &form_of(&r.config));
+        assert_eq!(back.config, r.config);
+        assert!(back.notices.is_empty());
+    }
+
+    /// The form as the page fills it from a configuration.
+    fn form_of(c: &RaceConfig) -> FormFields {
+        let pairs: std::collections::HashMap<_, _> = to_pairs(c).into_iter().collect();
+        FormFields {
+            hidden: pairs["hidden"].clone(),
+            activations: c.activations.iter().map(|a| a.key().to_string()).collect(),
+            lane_learning_rates: c
+                .lane_learning_rates
+                .as_ref()
+                .map(|r| r.iter().map(|x| x.to_string()).collect()),
+            learning_rate: pairs["lr"].clone(),
+            optimizer: pairs["opt"].clone(),
+            batch_size: pairs["batch"].clone(),
+            epochs: pairs["epochs"].clone(),
+            seed: pairs["seed"].clone(),
+            train_size: pairs["train"].clone(),
+            init: pairs["init"].clone(),
+            target: pairs["target"].clone(),
+        }
+    }
+
+    #[test]
+    fn lanes_are_added_and_removed_with_their_learning_rates() {
+        let mut c = RaceConfig {
+            lane_learning_rates: Some(vec![0.1, 0.01]),
+            learning_rate: 0.05,
+            ..RaceConfig::default()
+        };
+        assert!(c.add_lane());
+        assert_eq!(c.activations[2], Activation::LeakyRelu);
+        assert_eq!(c.lane_learning_rates, Some(vec![0.1, 0.01, 0.05]));
+        assert!(c.add_lane());
+        assert!(!c.add_lane(), "at most four lanes");
+        assert!(c.remove_lane(0));
+        assert_eq!(c.activations[0], Activation::Relu);
+        assert_eq!(c.lane_learning_rates, Some(vec![0.01, 0.05, 0.05]));
+        assert!(c.validate().is_ok());
+        let mut one = RaceConfig {
+            activations: vec![Activation::Relu],
+            ..RaceConfig::default()
+        };
+        assert!(!one.remove_lane(0), "the last lane stays");
     }
 
     #[test]

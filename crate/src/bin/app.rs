@@ -7,14 +7,14 @@ mod browser {
     /// Test hook: makes lane `lane`'s worker panic, to exercise the crash path
     /// (`window.wasmBindings.crash_lane(0)`; see tests/README.md).
     #[wasm_bindgen]
-    pub fn crash_lane(lane: usize) {
-        activation_race::web::page::crash_lane(lane);
+    pub fn crash_lane(lane: usize) -> Result<(), JsError> {
+        activation_race::web::page::crash_lane(lane).map_err(|e| JsError::new(&e))
     }
 
     /// Tooling hook: every report received so far, per lane (`window.wasmBindings.race_reports()`).
     #[wasm_bindgen]
-    pub fn race_reports() -> JsValue {
-        activation_race::web::page::reports()
+    pub fn race_reports() -> Result<JsValue, JsError> {
+        activation_race::web::page::reports().map_err(|e| JsError::new(&e))
     }
 }
 

@@ -5,9 +5,12 @@
 pub mod charts;
 pub mod data;
 pub mod dom;
+pub mod download;
+pub mod lane_dom;
 pub mod pad;
 pub mod page;
 pub mod post;
+pub mod settings_form;
 pub mod worker;
 
 /// Installs a panic hook that logs to the console and hands the message to `report` (which

@@ -3,12 +3,17 @@
 //! Training runs in slices of [`SLICE_SECS`]; between slices the worker yields to its event loop
 //! through a `MessageChannel` (a zero-delay yield: `setTimeout(0)` is clamped to 4 ms), so that
 //! pause, a new configuration or a classification request waits at most one slice.
+//!
+//! The worker keeps the page's current input and answers again after every interval report and
+//! after a new configuration, so the page sends a drawing once.
 
 use super::data;
 use super::post::post_from_worker as post;
 use crate::mnist::Mnist;
+use crate::network::INPUT;
 use crate::protocol::{FromWorker, ToWorker, check_pixels};
 use crate::race::{Lane, LaneState};
+use crate::report::LaneEvent;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -20,6 +25,8 @@ const SLICE_SECS: f64 = 0.012;
 struct WorkerState {
     data: Option<Rc<Mnist>>,
     lane: Option<Lane>,
+    /// The page's current input and its request number.
+    input: Option<(u32, Box<[u8; INPUT]>)>,
     running: bool,
     slice_pending: bool,
     yield_channel: MessageChannel,
@@ -51,6 +58,7 @@ pub fn start() {
         *s.borrow_mut() = Some(WorkerState {
             data: None,
             lane: None,
+            input: None,
             running: false,
             slice_pending: false,
             yield_channel,
@@ -99,7 +107,7 @@ fn handle(command: ToWorker) {
                             }
                         });
                     }
-                    Err(e) => post(&FromWorker::Error {
+                    Err(e) => post(&FromWorker::LoadFailed {
                         message: format!("MNIST could not be loaded: {e}"),
                     }),
                 }
@@ -116,10 +124,12 @@ fn handle(command: ToWorker) {
                             layer_sizes: l.network().sizes(),
                         });
                         s.lane = Some(l);
+                        answer_input(s);
                     }
                     Err(message) => {
                         s.lane = None;
-                        post(&FromWorker::Error {
+                        post(&FromWorker::Refused {
+                            lane,
                             message: format!("these settings cannot be raced: {message}"),
                         });
                     }
@@ -146,22 +156,21 @@ fn handle(command: ToWorker) {
                 post_state(s);
             });
         }
-        ToWorker::Classify { request, pixels } => {
+        ToWorker::SetInput { request, pixels } => {
             with_state(|s| {
-                if let Err(message) = check_pixels(&pixels) {
-                    post(&FromWorker::Error { message });
-                    return;
-                }
-                if let Some(lane) = s.lane.as_mut() {
-                    let probabilities = lane.predict(&pixels);
-                    post(&FromWorker::Prediction {
-                        request,
-                        lane: lane.index(),
-                        probabilities,
-                        samples_seen: lane.samples_seen(),
-                    });
+                match check_pixels(&pixels).and_then(|()| {
+                    <[u8; INPUT]>::try_from(pixels.as_slice()).map_err(|e| e.to_string())
+                }) {
+                    Ok(image) => {
+                        s.input = Some((request, Box::new(image)));
+                        answer_input(s);
+                    }
+                    Err(message) => post(&FromWorker::Error { message }),
                 }
             });
+        }
+        ToWorker::ClearInput => {
+            with_state(|s| s.input = None);
         }
         ToWorker::TestDigit { request, index } => {
             with_state(|s| {
@@ -183,20 +192,12 @@ fn handle(command: ToWorker) {
         ToWorker::Snapshot => {
             with_state(|s| {
                 if let Some(lane) = &s.lane {
-                    let net = lane.network();
+                    let snapshot = lane.network().snapshot();
                     post(&FromWorker::Snapshot {
                         lane: lane.index(),
-                        layer_sizes: net.sizes(),
-                        weights: net
-                            .layers
-                            .iter()
-                            .map(|l| l.weights.as_slice().to_vec())
-                            .collect(),
-                        biases: net
-                            .layers
-                            .iter()
-                            .map(|l| l.bias.as_slice().to_vec())
-                            .collect(),
+                        layer_sizes: snapshot.layer_sizes,
+                        weights: snapshot.weights,
+                        biases: snapshot.biases,
                         batch_order: lane.batch_order().to_vec(),
                     });
                 }
@@ -205,6 +206,19 @@ fn handle(command: ToWorker) {
         ToWorker::Crash => {
             panic!("deliberate crash requested by the page (a test of the crash path)")
         }
+    }
+}
+
+/// The lane's reading of the current input, if there is both.
+fn answer_input(s: &mut WorkerState) {
+    if let (Some(lane), Some((request, pixels))) = (s.lane.as_mut(), &s.input) {
+        let probabilities = lane.predict(&pixels[..]);
+        post(&FromWorker::Prediction {
+            request: *request,
+            lane: lane.index(),
+            probabilities,
+            samples_seen: lane.samples_seen(),
+        });
     }
 }
 
@@ -247,8 +261,13 @@ fn run_slice() {
         let mut events = Vec::new();
         lane.advance_until(&data, usize::MAX, SLICE_SECS, &mut events);
         let still_training = lane.state() == LaneState::Training;
+        let reported = events.iter().any(|e| matches!(e, LaneEvent::Interval(_)));
         for event in events {
             post(&FromWorker::Event(event));
+        }
+        // The network changed: its reading of the page's input may have too.
+        if reported {
+            answer_input(s);
         }
         if still_training {
             schedule_slice(s);

@@ -1,0 +1,1370 @@
+//! The race as the page sees it: one [`LaneModel`] per lane (its worker's phase and its place in
+//! the race), the winner, the current input and the errors to show — changed only by
+//! [`RaceView::update`], which answers each [`Msg`] with the [`Command`]s the DOM code must carry
+//! out (spawn a worker, post a message, write the URL, redraw).
+//!
+//! Everything the page shows in text (status line, buttons, lane cards, prediction bars, the
+//! finish line) is computed here too, so it is tested natively.
+
+use crate::activation::Activation;
+use crate::network::{CLASSES, INPUT, argmax};
+use crate::protocol::{FromWorker, ToWorker};
+use crate::race::RaceConfig;
+use crate::report::{EpochReport, IntervalReport, LaneEvent};
+use crate::settings;
+
+/// Where a lane's Web Worker is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkerPhase {
+    /// Created; its wasm is starting. Commands wait in the lane's outbox until it says `Ready`.
+    Starting,
+    /// Fetching, decompressing and validating MNIST.
+    Loading { fraction: f32 },
+    /// MNIST is in memory: the lane can race.
+    Loaded,
+    /// MNIST could not be loaded; the worker answers but cannot race.
+    LoadFailed { message: String },
+    /// The worker died (a panic or an error event) and must be replaced.
+    Crashed { message: String },
+}
+
+/// Where a lane is in the race.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LanePhase {
+    /// `Configure` was sent and not yet answered: events still in flight belong to the previous
+    /// race and are dropped.
+    Configuring,
+    /// Built from the settings, at the start line.
+    Ready,
+    Running,
+    Paused,
+    Finished,
+    Diverged {
+        message: String,
+    },
+    /// The lane refused the settings.
+    Refused {
+        message: String,
+    },
+}
+
+/// When a lane first reached the finish line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reached {
+    pub epochs: f64,
+    pub secs: f64,
+}
+
+/// A lane's reading of the current input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prediction {
+    pub probabilities: [f32; CLASSES],
+    /// Milliseconds from the input (reading the pad included) to this lane's first answer.
+    pub answer_ms: f64,
+}
+
+/// One lane: its worker, its phase, what it reported.
+#[derive(Clone, Debug)]
+pub struct LaneModel {
+    pub index: usize,
+    pub activation: Activation,
+    pub worker: WorkerPhase,
+    pub phase: LanePhase,
+    /// Commands for a worker that is not ready yet.
+    outbox: Vec<ToWorker>,
+    /// The worker is new and does not hold the current input yet.
+    needs_input: bool,
+    pub intervals: Vec<IntervalReport>,
+    pub epochs: Vec<EpochReport>,
+    pub reached: Option<Reached>,
+    pub prediction: Option<Prediction>,
+}
+
+impl LaneModel {
+    fn new(index: usize, activation: Activation) -> LaneModel {
+        LaneModel {
+            index,
+            activation,
+            worker: WorkerPhase::Starting,
+            phase: LanePhase::Configuring,
+            outbox: vec![load_command()],
+            needs_input: true,
+            intervals: Vec::new(),
+            epochs: Vec::new(),
+            reached: None,
+            prediction: None,
+        }
+    }
+
+    /// The worker is alive (it may still be starting or loading).
+    pub fn usable(&self) -> bool {
+        !matches!(self.worker, WorkerPhase::Crashed { .. })
+    }
+
+    pub fn loaded(&self) -> bool {
+        self.worker == WorkerPhase::Loaded
+    }
+
+    /// Finished or diverged: this lane is done racing.
+    pub fn done(&self) -> bool {
+        matches!(self.phase, LanePhase::Finished | LanePhase::Diverged { .. })
+    }
+
+    pub fn running(&self) -> bool {
+        self.phase == LanePhase::Running
+    }
+
+    /// Progress in epochs of the latest report.
+    pub fn epochs_done(&self) -> f64 {
+        self.intervals.last().map_or(0.0, |r| r.epochs_done)
+    }
+
+    /// Sends now if the worker is ready, else queues it.
+    fn command(&mut self, message: ToWorker, out: &mut Vec<Command>) {
+        match self.worker {
+            WorkerPhase::Starting => self.outbox.push(message),
+            WorkerPhase::Crashed { .. } => {}
+            _ => out.push(Command::Post {
+                lane: self.index,
+                message,
+            }),
+        }
+    }
+
+    fn clear_race(&mut self) {
+        self.intervals.clear();
+        self.epochs.clear();
+        self.reached = None;
+        self.prediction = None;
+    }
+}
+
+/// Where the workers find the MNIST assets, relative to the page (and so to the worker script).
+pub const DATA_URL: &str = "data/";
+
+fn load_command() -> ToWorker {
+    ToWorker::Load {
+        base_url: DATA_URL.into(),
+    }
+}
+
+/// What happened: the user's actions and the workers' messages.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a message is built and moved once; boxing would only add noise"
+)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// The page is up: start the workers.
+    Boot,
+    /// New settings (from the form or an editing button), already clamped: a fresh race if they
+    /// differ from the current ones.
+    Configure(RaceConfig),
+    Start,
+    /// Pause if a lane is running, else start or resume.
+    TogglePause,
+    Reset,
+    /// Replace every crashed worker and race again.
+    RestartCrashed,
+    DismissErrors,
+    /// The input changed: a drawing read from the pad (`None` when it is empty). `started_ms`
+    /// is when reading the pad began, so answer times include the preprocessing.
+    Input {
+        pixels: Option<Box<[u8; INPUT]>>,
+        started_ms: f64,
+    },
+    /// Ask for MNIST test image `index` (any number; taken modulo the test-set size).
+    RandomDigit {
+        index: u32,
+    },
+    FromWorker {
+        lane: usize,
+        message: FromWorker,
+    },
+    /// The worker could not be created or raised an error event (it is dead).
+    WorkerFailed {
+        lane: usize,
+        message: String,
+    },
+    /// The worker sent something the page could not decode.
+    Unreadable {
+        lane: usize,
+        error: String,
+    },
+    /// Test hook: make a lane's worker panic.
+    CrashLane {
+        lane: usize,
+    },
+}
+
+/// How soon the page should show the new state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Redraw {
+    /// What the user did, or a control message: at the next frame.
+    Now,
+    /// New reports: at the race view's pace (a few times a second while racing).
+    Paced,
+}
+
+/// What the DOM code must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Create lane `lane`'s worker (and its cards).
+    Spawn {
+        lane: usize,
+    },
+    /// Terminate lane `lane`'s worker (and remove its cards if the lane is gone).
+    Terminate {
+        lane: usize,
+    },
+    Post {
+        lane: usize,
+        message: ToWorker,
+    },
+    /// Replace the address's query with this one (no `?`).
+    WriteUrl {
+        query: String,
+    },
+    /// Paint a test image on the pad and the preview, with its caption.
+    ShowTestDigit {
+        caption: String,
+        pixels: Vec<u8>,
+    },
+    Redraw(Redraw),
+}
+
+/// The whole race as the page knows it.
+#[derive(Clone, Debug)]
+pub struct RaceView {
+    pub config: RaceConfig,
+    pub lanes: Vec<LaneModel>,
+    pub winner: Option<usize>,
+    input: Option<Box<[u8; INPUT]>>,
+    /// Number of the latest input; older answers are ignored.
+    request: u32,
+    request_started_ms: f64,
+    pub errors: Vec<String>,
+}
+
+impl RaceView {
+    /// The page with `config` (read from the URL); nothing runs until [`Msg::Boot`].
+    pub fn new(config: RaceConfig) -> RaceView {
+        RaceView {
+            config,
+            lanes: Vec::new(),
+            winner: None,
+            input: None,
+            request: 0,
+            request_started_ms: 0.0,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn has_input(&self) -> bool {
+        self.input.is_some()
+    }
+
+    /// Applies `msg` at time `now_ms` (the page's clock); returns what the DOM code must do.
+    pub fn update(&mut self, msg: Msg, now_ms: f64) -> Vec<Command> {
+        let mut out = Vec::new();
+        match msg {
+            Msg::Boot => {
+                self.sync_lanes(&mut out);
+                self.reset(now_ms, &mut out);
+                out.push(self.url_command());
+            }
+            Msg::Configure(config) => {
+                if config != self.config {
+                    self.config = config;
+                    self.sync_lanes(&mut out);
+                    self.reset(now_ms, &mut out);
+                    out.push(self.url_command());
+                }
+            }
+            Msg::Start => self.start(now_ms, &mut out),
+            Msg::TogglePause => {
+                if self.any_running() {
+                    for lane in &mut self.lanes {
+                        if lane.running() {
+                            lane.phase = LanePhase::Paused;
+                            lane.command(ToWorker::Pause, &mut out);
+                        }
+                    }
+                } else {
+                    self.start(now_ms, &mut out);
+                }
+            }
+            Msg::Reset => self.reset(now_ms, &mut out),
+            Msg::RestartCrashed => {
+                for lane in &mut self.lanes {
+                    if !lane.usable() {
+                        out.push(Command::Terminate { lane: lane.index });
+                        *lane = LaneModel::new(lane.index, lane.activation);
+                        out.push(Command::Spawn { lane: lane.index });
+                    }
+                }
+                self.errors.clear();
+                self.reset(now_ms, &mut out);
+            }
+            Msg::DismissErrors => self.errors.clear(),
+            Msg::Input { pixels, started_ms } => self.set_input(pixels, started_ms, &mut out),
+            Msg::RandomDigit { index } => {
+                if let Some(lane) = self.lanes.iter_mut().find(|l| l.loaded()) {
+                    lane.command(ToWorker::TestDigit { request: 0, index }, &mut out);
+                }
+            }
+            Msg::FromWorker { lane, message } => {
+                if lane < self.lanes.len() {
+                    self.on_worker(lane, message, now_ms, &mut out);
+                }
+            }
+            Msg::WorkerFailed { lane, message } => self.crash(lane, message),
+            Msg::Unreadable { lane, error } => {
+                if let Some(l) = self.lanes.get(lane) {
+                    let name = self.label(l.index);
+                    self.add_error(format!(
+                        "The {name} lane sent a message the page could not read ({error}). Reload the page if the lane stops responding."
+                    ));
+                }
+            }
+            Msg::CrashLane { lane } => {
+                if let Some(l) = self.lanes.get_mut(lane) {
+                    l.command(ToWorker::Crash, &mut out);
+                }
+            }
+        }
+        if !out.iter().any(|c| matches!(c, Command::Redraw(_))) {
+            out.push(Command::Redraw(Redraw::Now));
+        }
+        out
+    }
+
+    fn on_worker(&mut self, lane: usize, message: FromWorker, now_ms: f64, out: &mut Vec<Command>) {
+        let target = self.config.target_accuracy;
+        let name = self.label(lane);
+        let l = &mut self.lanes[lane];
+        match message {
+            FromWorker::Ready => {
+                if l.worker == WorkerPhase::Starting {
+                    l.worker = WorkerPhase::Loading { fraction: 0.0 };
+                    for message in std::mem::take(&mut l.outbox) {
+                        out.push(Command::Post { lane, message });
+                    }
+                }
+            }
+            FromWorker::Loading { fraction, .. } => {
+                if matches!(l.worker, WorkerPhase::Loading { .. }) {
+                    l.worker = WorkerPhase::Loading {
+                        fraction: fraction.clamp(0.0, 1.0),
+                    };
+                }
+            }
+            FromWorker::Loaded { .. } => {
+                if l.usable() {
+                    l.worker = WorkerPhase::Loaded;
+                }
+            }
+            FromWorker::LoadFailed { message } => {
+                if l.usable() {
+                    l.worker = WorkerPhase::LoadFailed {
+                        message: message.clone(),
+                    };
+                }
+                self.add_error(format!("{name} lane: {message}"));
+            }
+            FromWorker::Configured { .. } => {
+                if l.phase == LanePhase::Configuring {
+                    l.phase = LanePhase::Ready;
+                }
+            }
+            FromWorker::Refused { message, .. } => {
+                l.phase = LanePhase::Refused {
+                    message: message.clone(),
+                };
+                self.add_error(format!("{name} lane: {message}"));
+            }
+            FromWorker::State { running, .. } => match (&l.phase, running) {
+                (LanePhase::Ready | LanePhase::Paused, true) => l.phase = LanePhase::Running,
+                (LanePhase::Running, false) => l.phase = LanePhase::Paused,
+                _ => {}
+            },
+            FromWorker::Event(event) => {
+                if l.phase != LanePhase::Configuring {
+                    match event {
+                        LaneEvent::Interval(r) => {
+                            if l.reached.is_none() && r.val_accuracy >= target {
+                                l.reached = Some(Reached {
+                                    epochs: r.epochs_done,
+                                    secs: r.elapsed_secs,
+                                });
+                                if self.winner.is_none() {
+                                    self.winner = Some(lane);
+                                }
+                            }
+                            l.intervals.push(r);
+                        }
+                        LaneEvent::Epoch(r) => l.epochs.push(r),
+                        LaneEvent::Diverged { message, .. } => {
+                            l.phase = LanePhase::Diverged { message }
+                        }
+                        LaneEvent::Finished { .. } => l.phase = LanePhase::Finished,
+                    }
+                }
+                out.push(Command::Redraw(Redraw::Paced));
+            }
+            FromWorker::Prediction {
+                request,
+                probabilities,
+                ..
+            } => {
+                if request == self.request && self.input.is_some() {
+                    match &mut l.prediction {
+                        // A re-reading after a report keeps the report's pace.
+                        Some(p) => {
+                            p.probabilities = probabilities;
+                            out.push(Command::Redraw(Redraw::Paced));
+                        }
+                        None => {
+                            l.prediction = Some(Prediction {
+                                probabilities,
+                                answer_ms: (now_ms - self.request_started_ms).max(0.0),
+                            })
+                        }
+                    }
+                }
+            }
+            FromWorker::TestDigit {
+                index,
+                label,
+                pixels,
+                ..
+            } => {
+                if let Ok(image) = <[u8; INPUT]>::try_from(pixels.as_slice()) {
+                    out.push(Command::ShowTestDigit {
+                        caption: format!("MNIST test image #{index}, labelled {label}."),
+                        pixels,
+                    });
+                    // A test image is already in MNIST's format: classified exactly as it is.
+                    self.set_input(Some(Box::new(image)), now_ms, out);
+                }
+            }
+            FromWorker::Error { message } => self.add_error(format!("{name} lane: {message}")),
+            FromWorker::Panicked { message } => self.crash(lane, message),
+            // Only the benchmark asks for snapshots.
+            FromWorker::Snapshot { .. } => {}
+        }
+    }
+
+    /// Makes the lanes match the configuration: a worker per lane.
+    fn sync_lanes(&mut self, out: &mut Vec<Command>) {
+        let wanted = self.config.activations.len();
+        while self.lanes.len() > wanted {
+            if let Some(l) = self.lanes.pop() {
+                out.push(Command::Terminate { lane: l.index });
+            }
+        }
+        while self.lanes.len() < wanted {
+            let index = self.lanes.len();
+            self.lanes
+                .push(LaneModel::new(index, self.config.activations[index]));
+            out.push(Command::Spawn { lane: index });
+        }
+        if self.winner.is_some_and(|w| w >= wanted) {
+            self.winner = None;
+        }
+        for (lane, &activation) in self.lanes.iter_mut().zip(&self.config.activations) {
+            lane.activation = activation;
+        }
+    }
+
+    /// A fresh race from the settings, not started: every lane is rebuilt.
+    fn reset(&mut self, now_ms: f64, out: &mut Vec<Command>) {
+        self.winner = None;
+        // The networks start afresh: their answers to the current input are timed from here.
+        self.request_started_ms = now_ms;
+        for lane in &mut self.lanes {
+            lane.clear_race();
+            if !lane.usable() {
+                continue;
+            }
+            lane.phase = LanePhase::Configuring;
+            lane.command(
+                ToWorker::Configure {
+                    config: self.config.clone(),
+                    lane: lane.index,
+                },
+                out,
+            );
+            if lane.needs_input {
+                lane.needs_input = false;
+                if let Some(pixels) = &self.input {
+                    lane.command(
+                        ToWorker::SetInput {
+                            request: self.request,
+                            pixels: pixels.to_vec(),
+                        },
+                        out,
+                    );
+                }
+            }
+        }
+    }
+
+    fn start(&mut self, now_ms: f64, out: &mut Vec<Command>) {
+        if !self.can_start() {
+            return;
+        }
+        if self.all_done() {
+            self.reset(now_ms, out);
+            // The lanes start as soon as they are rebuilt: Start follows Configure in each
+            // worker's queue.
+        }
+        for lane in &mut self.lanes {
+            if !lane.done() {
+                lane.phase = LanePhase::Running;
+                lane.command(ToWorker::Start, out);
+            }
+        }
+    }
+
+    fn set_input(
+        &mut self,
+        input: Option<Box<[u8; INPUT]>>,
+        started_ms: f64,
+        out: &mut Vec<Command>,
+    ) {
+        self.request = self.request.wrapping_add(1);
+        self.request_started_ms = started_ms;
+        for lane in &mut self.lanes {
+            lane.prediction = None;
+            lane.needs_input = false;
+            let message = match &input {
+                Some(pixels) => ToWorker::SetInput {
+                    request: self.request,
+                    pixels: pixels.to_vec(),
+                },
+                None => ToWorker::ClearInput,
+            };
+            lane.command(message, out);
+        }
+        self.input = input;
+    }
+
+    fn crash(&mut self, lane: usize, message: String) {
+        let name = self.label(lane);
+        let Some(l) = self.lanes.get_mut(lane) else {
+            return;
+        };
+        if !l.usable() {
+            return;
+        }
+        l.worker = WorkerPhase::Crashed {
+            message: message.clone(),
+        };
+        l.outbox.clear();
+        if l.running() {
+            l.phase = LanePhase::Paused;
+        }
+        self.add_error(format!(
+            "The {name} lane's worker crashed: {message}. The other lanes are unaffected; restart the lane to race again."
+        ));
+    }
+
+    fn add_error(&mut self, message: String) {
+        if !self.errors.contains(&message) {
+            self.errors.push(message);
+        }
+    }
+
+    fn url_command(&self) -> Command {
+        Command::WriteUrl {
+            query: settings::to_query(&self.config),
+        }
+    }
+
+    // ----- what the page shows -----------------------------------------------------------------
+
+    /// Every lane loaded and built: the race can start.
+    pub fn can_start(&self) -> bool {
+        !self.lanes.is_empty()
+            && self.lanes.iter().all(|l| {
+                l.loaded() && !matches!(l.phase, LanePhase::Configuring | LanePhase::Refused { .. })
+            })
+    }
+
+    pub fn any_running(&self) -> bool {
+        self.lanes.iter().any(LaneModel::running)
+    }
+
+    pub fn all_done(&self) -> bool {
+        self.lanes.iter().all(LaneModel::done)
+    }
+
+    /// Some lane has reported: a race is under way (or over).
+    pub fn started(&self) -> bool {
+        self.lanes.iter().any(|l| !l.intervals.is_empty())
+    }
+
+    /// Lane `lane`'s name, e.g. "ReLU" or "ReLU (lr 0.01)".
+    pub fn label(&self, lane: usize) -> String {
+        let activation = self.config.activations.get(lane).map_or("?", |a| a.label());
+        if self.config.lane_learning_rates.is_some() {
+            format!("{activation} (lr {})", self.config.learning_rate_of(lane))
+        } else {
+            activation.to_string()
+        }
+    }
+
+    pub fn controls(&self) -> Controls {
+        let can_start = self.can_start();
+        let running = self.any_running();
+        let started = self.started();
+        let done = self.all_done();
+        let mid_race = started && !done;
+        Controls {
+            // Mid-race, Pause/Resume is the control; Start begins a race or runs it again.
+            start: Control {
+                enabled: can_start && !running && !mid_race,
+                label: if done && started {
+                    "Race again"
+                } else {
+                    "Start race"
+                },
+            },
+            pause: Control {
+                enabled: can_start && (running || mid_race),
+                label: if mid_race && !running {
+                    "Resume"
+                } else {
+                    "Pause"
+                },
+            },
+            reset_enabled: can_start,
+            random_digit_enabled: self.lanes.iter().any(LaneModel::loaded),
+        }
+    }
+
+    /// The race's status line, e.g. "loading MNIST… 42%", "racing", "finished".
+    pub fn status(&self) -> String {
+        let crashed = self.lanes.iter().any(|l| !l.usable());
+        let failed = self
+            .lanes
+            .iter()
+            .any(|l| matches!(l.worker, WorkerPhase::LoadFailed { .. }));
+        if crashed {
+            "a lane crashed".into()
+        } else if failed {
+            "MNIST could not be loaded".into()
+        } else if !self.lanes.iter().all(LaneModel::loaded) {
+            let total: f32 = self
+                .lanes
+                .iter()
+                .map(|l| match l.worker {
+                    WorkerPhase::Loading { fraction } => fraction,
+                    WorkerPhase::Loaded => 1.0,
+                    _ => 0.0,
+                })
+                .sum();
+            let f = total / self.lanes.len().max(1) as f32;
+            format!("loading MNIST… {:.0}%", 100.0 * f)
+        } else if self.any_running() {
+            "racing".into()
+        } else if self.started() && self.all_done() {
+            "finished".into()
+        } else if self.started() {
+            "paused".into()
+        } else if self.can_start() {
+            "ready — press Start race".into()
+        } else {
+            "preparing the lanes…".into()
+        }
+    }
+
+    pub fn lane_card(&self, lane: usize) -> LaneCard {
+        let l = &self.lanes[lane];
+        let last = l.intervals.last();
+        let status = match (&l.worker, &l.phase) {
+            (WorkerPhase::Crashed { .. }, _) => "crashed".to_string(),
+            (WorkerPhase::LoadFailed { .. }, _) => "no data".into(),
+            (WorkerPhase::Starting, _) => "starting".into(),
+            (WorkerPhase::Loading { fraction }, _) => format!("loading {:.0}%", 100.0 * fraction),
+            (_, LanePhase::Diverged { .. }) => "diverged".into(),
+            (_, LanePhase::Refused { .. }) => "refused the settings".into(),
+            (_, LanePhase::Finished) => "finished".into(),
+            (_, LanePhase::Running) => "training".into(),
+            (_, LanePhase::Paused) => "paused".into(),
+            (_, LanePhase::Configuring) => "preparing".into(),
+            (_, LanePhase::Ready) => {
+                if last.is_some() {
+                    "paused".into()
+                } else {
+                    "ready".into()
+                }
+            }
+        };
+        let target = self.config.target_accuracy;
+        let progress = (last.map_or(0.0, |r| r.val_accuracy) / target).clamp(0.0, 1.0);
+        let diverged = match &l.phase {
+            LanePhase::Diverged { message } => Some(message.clone()),
+            _ => None,
+        };
+        let crashed = match &l.worker {
+            WorkerPhase::Crashed { message } => Some(message.clone()),
+            _ => None,
+        };
+        let progress_label = match (&diverged, l.reached) {
+            (Some(message), _) => message.clone(),
+            (None, Some(r)) => format!(
+                "reached {:.1}% at epoch {:.2} ({:.1} s)",
+                100.0 * target,
+                r.epochs,
+                r.secs
+            ),
+            (None, None) => format!(
+                "{:.0}% of the way to {:.1}%",
+                100.0 * progress,
+                100.0 * target
+            ),
+        };
+        LaneCard {
+            name: self.label(lane),
+            status,
+            epochs_done: format!("{:.2}", l.epochs_done()),
+            epochs_total: format!(" / {} epochs", self.config.epochs),
+            accuracy: last
+                .map_or_else(|| "—".into(), |r| format!("{:.1}%", 100.0 * r.val_accuracy)),
+            speed: last.map_or_else(|| "—".into(), |r| format_rate(r.samples_per_sec)),
+            prediction: l
+                .prediction
+                .map_or_else(|| "—".into(), |p| argmax(&p.probabilities).to_string()),
+            progress,
+            progress_label,
+            winner: self.winner == Some(lane),
+            title: crashed.clone().or(diverged.clone()).unwrap_or_default(),
+            diverged: diverged.is_some(),
+            crashed: crashed.is_some(),
+        }
+    }
+
+    pub fn prediction_card(&self, lane: usize) -> PredictionCard {
+        let l = &self.lanes[lane];
+        match &l.prediction {
+            Some(p) => {
+                let top = argmax(&p.probabilities);
+                PredictionCard {
+                    title: self.label(lane),
+                    top: top.to_string(),
+                    note: format!(
+                        "reads {top} ({:.0}% sure) after {:.2} epochs · answered in {:.1} ms",
+                        100.0 * p.probabilities[top],
+                        l.epochs_done(),
+                        p.answer_ms
+                    ),
+                    bars: p
+                        .probabilities
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &pk)| Bar {
+                            fraction: pk.clamp(0.0, 1.0),
+                            text: format!("{:.1}%", 100.0 * pk),
+                            top: k == top,
+                        })
+                        .collect(),
+                }
+            }
+            None => PredictionCard {
+                title: self.label(lane),
+                top: "—".into(),
+                note: if self.input.is_some() && l.usable() {
+                    "thinking…".into()
+                } else if self.input.is_some() {
+                    "this lane's worker crashed".into()
+                } else {
+                    "draw a digit on the pad".into()
+                },
+                bars: vec![Bar::default(); CLASSES],
+            },
+        }
+    }
+
+    /// The finish-line sentence once a lane has crossed it.
+    pub fn finish_text(&self) -> Option<String> {
+        let w = self.winner?;
+        let target = 100.0 * self.config.target_accuracy;
+        let r = self.lanes.get(w)?.reached?;
+        let mut msg = format!(
+            "Finish line: {} crossed it first, reaching {target:.1}% validation accuracy after {:.2} epochs ({:.1} s).",
+            self.label(w),
+            r.epochs,
+            r.secs
+        );
+        for l in self.lanes.iter().filter(|l| l.index != w) {
+            match l.reached {
+                Some(r) => {
+                    msg += &format!(
+                        " {} followed at epoch {:.2} ({:.1} s).",
+                        self.label(l.index),
+                        r.epochs,
+                        r.secs
+                    )
+                }
+                None => msg += &format!(" {} has not reached it yet.", self.label(l.index)),
+            }
+        }
+        Some(msg)
+    }
+
+    /// Whether the error banner offers to restart crashed lanes.
+    pub fn offers_restart(&self) -> bool {
+        self.lanes.iter().any(|l| !l.usable())
+    }
+}
+
+/// A button's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Control {
+    pub enabled: bool,
+    pub label: &'static str,
+}
+
+/// The race controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Controls {
+    pub start: Control,
+    pub pause: Control,
+    pub reset_enabled: bool,
+    pub random_digit_enabled: bool,
+}
+
+/// A lane's card in the race strip, as text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaneCard {
+    pub name: String,
+    pub status: String,
+    pub epochs_done: String,
+    pub epochs_total: String,
+    pub accuracy: String,
+    pub speed: String,
+    pub prediction: String,
+    /// Share of the way to the finish line, in [0, 1].
+    pub progress: f32,
+    pub progress_label: String,
+    pub winner: bool,
+    pub diverged: bool,
+    pub crashed: bool,
+    /// The crash or divergence message (a tooltip).
+    pub title: String,
+}
+
+/// One bar of a prediction card.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bar {
+    pub fraction: f32,
+    pub text: String,
+    pub top: bool,
+}
+
+/// A lane's reading of the input, as text and bars.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredictionCard {
+    pub title: String,
+    pub top: String,
+    pub note: String,
+    pub bars: Vec<Bar>,
+}
+
+/// Samples per second, e.g. "33.7k".
+pub fn format_rate(per_sec: f32) -> String {
+    if per_sec >= 1000.0 {
+        format!("{:.1}k", per_sec / 1000.0)
+    } else {
+        format!("{per_sec:.0}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posts(out: &[Command]) -> Vec<(usize, ToWorker)> {
+        out.iter()
+            .filter_map(|c| match c {
+                Command::Post { lane, message } => Some((*lane, message.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn worker(view: &mut RaceView, lane: usize, message: FromWorker) -> Vec<Command> {
+        view.update(Msg::FromWorker { lane, message }, 100.0)
+    }
+
+    fn interval(lane: usize, epochs_done: f64, val_accuracy: f32) -> IntervalReport {
+        IntervalReport {
+            lane,
+            activation: Activation::Relu,
+            epoch: epochs_done.floor() as u32 + 1,
+            epochs_done,
+            samples_seen: (epochs_done * 55_000.0) as u64,
+            train_loss: 0.3,
+            val_loss: 0.3,
+            val_accuracy,
+            samples_per_sec: 33_700.0,
+            elapsed_secs: epochs_done * 2.0,
+            grad_norms: vec![0.1, 0.2, 0.3],
+            dead_fraction: vec![0.0, 0.0],
+            saturated_fraction: vec![0.1, 0.2],
+        }
+    }
+
+    /// A booted two-lane page whose lanes have loaded MNIST and been configured.
+    fn ready_view() -> RaceView {
+        let mut v = RaceView::new(RaceConfig::default());
+        v.update(Msg::Boot, 0.0);
+        for lane in 0..2 {
+            worker(&mut v, lane, FromWorker::Ready);
+            worker(&mut v, lane, loaded());
+            worker(&mut v, lane, configured(lane));
+        }
+        v
+    }
+
+    fn loaded() -> FromWorker {
+        FromWorker::Loaded {
+            train: 60_000,
+            test: 10_000,
+            seconds: 1.0,
+        }
+    }
+
+    fn configured(lane: usize) -> FromWorker {
+        FromWorker::Configured {
+            lane,
+            parameters: 109_386,
+            layer_sizes: vec![784, 128, 64, 10],
+        }
+    }
+
+    fn event(e: LaneEvent) -> FromWorker {
+        FromWorker::Event(e)
+    }
+
+    #[test]
+    fn boot_spawns_a_worker_per_lane_and_queues_until_ready() {
+        let mut v = RaceView::new(RaceConfig::default());
+        let out = v.update(Msg::Boot, 0.0);
+        let spawned: Vec<_> = out
+            .iter()
+            .filter(|c| matches!(c, Command::Spawn { .. }))
+            .collect();
+        assert_eq!(spawned.len(), 2);
+        assert!(posts(&out).is_empty(), "nothing is posted before Ready");
+        assert!(out.iter().any(
+            |c| matches!(c, Command::WriteUrl { query } if query.starts_with("hidden=128,64"))
+        ));
+        assert_eq!(v.status(), "loading MNIST… 0%");
+        assert!(!v.controls().start.enabled);
+        // Ready flushes Load then Configure, in that order.
+        let out = worker(&mut v, 1, FromWorker::Ready);
+        let sent = posts(&out);
+        assert!(matches!(sent[0], (1, ToWorker::Load { .. })));
+        assert!(matches!(sent[1], (1, ToWorker::Configure { lane: 1, .. })));
+        worker(
+            &mut v,
+            1,
+            FromWorker::Loading {
+                fraction: 0.5,
+                stage: String::new(),
+            },
+        );
+        assert_eq!(v.status(), "loading MNIST… 25%");
+        assert_eq!(v.lane_card(1).status, "loading 50%");
+    }
+
+    #[test]
+    fn a_race_runs_pauses_resumes_and_finishes_with_a_winner() {
+        let mut v = ready_view();
+        assert_eq!(v.status(), "ready — press Start race");
+        let c = v.controls();
+        assert!(c.start.enabled && !c.pause.enabled && c.reset_enabled);
+        let out = v.update(Msg::Start, 1.0);
+        assert_eq!(
+            posts(&out),
+            vec![(0, ToWorker::Start), (1, ToWorker::Start)]
+        );
+        assert_eq!(v.status(), "racing");
+        // Both report; ReLU crosses the line first.
+        worker(
+            &mut v,
+            0,
+            event(LaneEvent::Interval(interval(0, 0.05, 0.6))),
+        );
+        let out = worker(
+            &mut v,
+            1,
+            event(LaneEvent::Interval(interval(1, 0.05, 0.96))),
+        );
+        assert_eq!(out, vec![Command::Redraw(Redraw::Paced)]);
+        assert_eq!(v.winner, Some(1));
+        let card = v.lane_card(1);
+        assert!(card.winner);
+        assert_eq!(card.accuracy, "96.0%");
+        assert_eq!(card.speed, "33.7k");
+        assert!(
+            card.progress_label
+                .starts_with("reached 95.0% at epoch 0.05")
+        );
+        assert_eq!(v.lane_card(0).progress_label, "63% of the way to 95.0%");
+        let c = v.controls();
+        assert!(!c.start.enabled && c.pause.enabled && c.pause.label == "Pause");
+
+        let out = v.update(Msg::TogglePause, 2.0);
+        assert_eq!(
+            posts(&out),
+            vec![(0, ToWorker::Pause), (1, ToWorker::Pause)]
+        );
+        assert_eq!(v.status(), "paused");
+        let c = v.controls();
+        assert!(!c.start.enabled && c.pause.enabled && c.pause.label == "Resume");
+        // The worker's confirmation does not undo the pause.
+        worker(
+            &mut v,
+            0,
+            FromWorker::State {
+                lane: 0,
+                running: false,
+                epochs_done: 0.05,
+                samples_seen: 2750,
+            },
+        );
+        assert_eq!(v.lanes[0].phase, LanePhase::Paused);
+        let out = v.update(Msg::TogglePause, 3.0);
+        assert_eq!(posts(&out).len(), 2, "resume starts both lanes");
+
+        for lane in 0..2 {
+            worker(&mut v, lane, event(LaneEvent::Finished { lane }));
+        }
+        assert_eq!(v.status(), "finished");
+        let c = v.controls();
+        assert!(c.start.enabled && c.start.label == "Race again" && !c.pause.enabled);
+        let finish = v.finish_text().unwrap();
+        assert!(finish.starts_with("Finish line: ReLU crossed it first"));
+        assert!(finish.ends_with("Sigmoid has not reached it yet."));
+        // Racing again rebuilds the lanes first, then starts them.
+        let out = v.update(Msg::Start, 4.0);
+        let sent = posts(&out);
+        assert!(matches!(sent[0], (0, ToWorker::Configure { .. })));
+        assert!(sent.contains(&(1, ToWorker::Start)));
+        assert_eq!(v.winner, None);
+        assert!(v.lanes.iter().all(|l| l.intervals.is_empty()));
+    }
+
+    #[test]
+    fn events_of_an_older_race_are_dropped_while_configuring() {
+        let mut v = ready_view();
+        v.update(Msg::Start, 0.0);
+        worker(
+            &mut v,
+            0,
+            event(LaneEvent::Interval(interval(0, 0.05, 0.5))),
+        );
+        v.update(Msg::Reset, 1.0);
+        assert_eq!(v.lanes[0].phase, LanePhase::Configuring);
+        assert!(!v.controls().start.enabled);
+        worker(&mut v, 0, event(LaneEvent::Interval(interval(0, 0.1, 0.5))));
+        worker(
+            &mut v,
+            0,
+            FromWorker::State {
+                lane: 0,
+                running: true,
+                epochs_done: 0.1,
+                samples_seen: 1,
+            },
+        );
+        assert!(v.lanes[0].intervals.is_empty());
+        assert_eq!(v.lanes[0].phase, LanePhase::Configuring);
+        worker(&mut v, 0, configured(0));
+        worker(&mut v, 1, configured(1));
+        assert_eq!(v.status(), "ready — press Start race");
+    }
+
+    #[test]
+    fn a_diverged_lane_stops_and_the_others_go_on() {
+        let mut v = ready_view();
+        v.update(Msg::Start, 0.0);
+        let message = "ReLU diverged: the training loss became NaN".to_string();
+        worker(
+            &mut v,
+            1,
+            event(LaneEvent::Diverged {
+                lane: 1,
+                epoch: 1,
+                samples_seen: 100,
+                message: message.clone(),
+            }),
+        );
+        worker(
+            &mut v,
+            1,
+            FromWorker::State {
+                lane: 1,
+                running: false,
+                epochs_done: 0.0,
+                samples_seen: 100,
+            },
+        );
+        let card = v.lane_card(1);
+        assert!(card.diverged);
+        assert_eq!(
+            (card.status.as_str(), card.title.as_str()),
+            ("diverged", message.as_str())
+        );
+        assert_eq!(card.progress_label, message);
+        assert_eq!(v.status(), "racing");
+        worker(&mut v, 0, event(LaneEvent::Finished { lane: 0 }));
+        assert_eq!(v.controls().start.label, "Start race", "no report yet");
+        assert!(v.all_done());
+    }
+
+    #[test]
+    fn a_crash_marks_its_lane_offers_a_restart_and_the_restart_rebuilds_it() {
+        let mut v = ready_view();
+        v.update(Msg::Start, 0.0);
+        v.update(
+            Msg::FromWorker {
+                lane: 1,
+                message: FromWorker::Panicked {
+                    message: "boom".into(),
+                },
+            },
+            1.0,
+        );
+        assert_eq!(v.status(), "a lane crashed");
+        assert!(v.lane_card(1).crashed);
+        assert_eq!(v.lane_card(0).status, "training");
+        assert!(v.offers_restart());
+        assert!(v.errors[0].contains("The ReLU lane's worker crashed: boom"));
+        // A second report of the same death adds nothing.
+        v.update(
+            Msg::WorkerFailed {
+                lane: 1,
+                message: "boom".into(),
+            },
+            1.0,
+        );
+        assert_eq!(v.errors.len(), 1);
+        // Nothing is sent to a dead worker.
+        let out = v.update(Msg::TogglePause, 2.0);
+        assert_eq!(posts(&out), vec![(0, ToWorker::Pause)]);
+        let out = v.update(Msg::RestartCrashed, 3.0);
+        assert!(out.contains(&Command::Terminate { lane: 1 }));
+        assert!(out.contains(&Command::Spawn { lane: 1 }));
+        assert!(v.errors.is_empty());
+        assert_eq!(v.lanes[1].worker, WorkerPhase::Starting);
+        // The new worker gets Load and Configure when ready.
+        let sent = posts(&worker(&mut v, 1, FromWorker::Ready));
+        assert!(matches!(sent[0], (1, ToWorker::Load { .. })));
+        assert!(matches!(sent[1], (1, ToWorker::Configure { .. })));
+    }
+
+    #[test]
+    fn the_input_is_sent_once_and_answers_are_matched_to_it() {
+        let mut v = ready_view();
+        let pixels = [7u8; INPUT];
+        let out = v.update(
+            Msg::Input {
+                pixels: Some(Box::new(pixels)),
+                started_ms: 50.0,
+            },
+            52.0,
+        );
+        let sent = posts(&out);
+        assert_eq!(sent.len(), 2);
+        let ToWorker::SetInput { request, .. } = sent[0].1.clone() else {
+            panic!("{sent:?}")
+        };
+        assert_eq!(v.prediction_card(0).note, "thinking…");
+        let mut p = [0.05f32; CLASSES];
+        p[3] = 0.55;
+        let answer = |request, probabilities| FromWorker::Prediction {
+            request,
+            lane: 0,
+            probabilities,
+            samples_seen: 0,
+        };
+        // The answer to an older input is ignored.
+        worker(&mut v, 0, answer(request.wrapping_sub(1), p));
+        assert!(v.lanes[0].prediction.is_none());
+        v.update(
+            Msg::FromWorker {
+                lane: 0,
+                message: answer(request, p),
+            },
+            58.5,
+        );
+        let card = v.prediction_card(0);
+        assert_eq!(card.top, "3");
+        assert!(card.note.contains("answered in 8.5 ms"), "{}", card.note);
+        assert!(card.bars[3].top && card.bars[3].text == "55.0%");
+        assert_eq!(v.lane_card(0).prediction, "3");
+        // A re-reading after a report keeps the first answer's time, at the report's pace.
+        p[3] = 0.05;
+        p[8] = 0.55;
+        let out = v.update(
+            Msg::FromWorker {
+                lane: 0,
+                message: answer(request, p),
+            },
+            900.0,
+        );
+        assert_eq!(out, vec![Command::Redraw(Redraw::Paced)]);
+        assert_eq!(v.prediction_card(0).top, "8");
+        assert!(v.prediction_card(0).note.contains("8.5 ms"));
+        // Clearing the pad clears the workers' input too.
+        let out = v.update(
+            Msg::Input {
+                pixels: None,
+                started_ms: 1000.0,
+            },
+            1000.0,
+        );
+        assert_eq!(
+            posts(&out),
+            vec![(0, ToWorker::ClearInput), (1, ToWorker::ClearInput)]
+        );
+        assert_eq!(v.lane_card(0).prediction, "—");
+        assert_eq!(v.prediction_card(0).note, "draw a digit on the pad");
+    }
+
+    #[test]
+    fn a_restarted_worker_receives_the_current_input() {
+        let mut v = ready_view();
+        v.update(
+            Msg::Input {
+                pixels: Some(Box::new([1u8; INPUT])),
+                started_ms: 0.0,
+            },
+            0.0,
+        );
+        v.update(
+            Msg::WorkerFailed {
+                lane: 0,
+                message: "x".into(),
+            },
+            1.0,
+        );
+        v.update(Msg::RestartCrashed, 2.0);
+        let sent = posts(&worker(&mut v, 0, FromWorker::Ready));
+        assert!(
+            matches!(sent.last(), Some((0, ToWorker::SetInput { .. }))),
+            "{sent:?}"
+        );
+        // The lane that stayed up keeps its input and is not sent it again.
+        let others: Vec<_> = posts(&v.update(Msg::Reset, 3.0));
+        assert!(
+            !others
+                .iter()
+                .any(|(_, m)| matches!(m, ToWorker::SetInput { .. }))
+        );
+    }
+
+    #[test]
+    fn a_test_digit_is_shown_and_becomes_the_input() {
+        let mut v = ready_view();
+        let out = v.update(Msg::RandomDigit { index: 123_456 }, 0.0);
+        assert_eq!(
+            posts(&out),
+            vec![(
+                0,
+                ToWorker::TestDigit {
+                    request: 0,
+                    index: 123_456
+                }
+            )]
+        );
+        let out = worker(
+            &mut v,
+            0,
+            FromWorker::TestDigit {
+                request: 0,
+                index: 3456,
+                label: 4,
+                pixels: vec![9; INPUT],
+            },
+        );
+        assert!(out.iter().any(|c| matches!(c,
+            Command::ShowTestDigit { caption, .. } if caption == "MNIST test image #3456, labelled 4.")));
+        assert_eq!(
+            posts(&out)
+                .iter()
+                .filter(|(_, m)| matches!(m, ToWorker::SetInput { .. }))
+                .count(),
+            2
+        );
+        assert!(v.has_input());
+    }
+
+    #[test]
+    fn new_settings_resize_the_race_and_rewrite_the_url() {
+        let mut v = ready_view();
+        let mut config = v.config.clone();
+        config.add_lane();
+        let out = v.update(Msg::Configure(config.clone()), 0.0);
+        assert!(out.contains(&Command::Spawn { lane: 2 }));
+        assert!(out.iter().any(
+            |c| matches!(c, Command::WriteUrl { query } if query.contains("lanes=sigmoid,relu,leaky_relu"))
+        ));
+        assert_eq!(v.lanes.len(), 3);
+        assert_eq!(v.lane_card(2).name, "Leaky ReLU");
+        // The same settings again change nothing.
+        let out = v.update(Msg::Configure(config.clone()), 1.0);
+        assert_eq!(out, vec![Command::Redraw(Redraw::Now)]);
+        config.remove_lane(0);
+        config.lane_learning_rates = Some(vec![0.01, 0.1]);
+        let out = v.update(Msg::Configure(config), 2.0);
+        assert!(out.contains(&Command::Terminate { lane: 2 }));
+        assert_eq!(v.lanes.len(), 2);
+        assert_eq!(v.label(0), "ReLU (lr 0.01)");
+        assert_eq!(v.lanes[0].activation, Activation::Relu);
+    }
+
+    #[test]
+    fn load_failures_refusals_and_unreadable_messages_are_shown() {
+        let mut v = RaceView::new(RaceConfig::default());
+        v.update(Msg::Boot, 0.0);
+        worker(&mut v, 0, FromWorker::Ready);
+        worker(
+            &mut v,
+            0,
+            FromWorker::LoadFailed {
+                message: "data/train-labels-idx1-ubyte.gz is not valid gzip data".into(),
+            },
+        );
+        assert_eq!(v.status(), "MNIST could not be loaded");
+        assert!(v.errors[0].starts_with("Sigmoid lane: data/train-labels"));
+        assert!(!v.controls().start.enabled);
+        assert_eq!(v.lane_card(0).status, "no data");
+        worker(
+            &mut v,
+            1,
+            FromWorker::Refused {
+                lane: 1,
+                message: "batch size 0 is outside 1–2048".into(),
+            },
+        );
+        v.update(
+            Msg::Unreadable {
+                lane: 1,
+                error: "invalid type".into(),
+            },
+            0.0,
+        );
+        assert_eq!(v.errors.len(), 3);
+        assert!(v.errors[2].contains("could not read (invalid type)"));
+        v.update(Msg::DismissErrors, 0.0);
+        assert!(v.errors.is_empty());
+        // Messages for lanes that do not exist are ignored.
+        worker(&mut v, 9, FromWorker::Ready);
+    }
+}

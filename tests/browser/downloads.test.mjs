@@ -1,0 +1,79 @@
+// Taking the data away: after a short race, the page's downloads happen and parse — the race as
+// CSV (one row per report per lane) and each chart as PNG.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { openPage, waitReady, reports, useBrowser } from "./harness.mjs";
+
+const shared = useBrowser();
+
+/** Clicks `selector` and returns the download it starts: its suggested name and its bytes. */
+async function download(page, selector) {
+  const [d] = await Promise.all([page.waitForEvent("download", { timeout: 10_000 }), page.click(selector)]);
+  const file = await d.path();
+  return { name: d.suggestedFilename(), bytes: fs.readFileSync(file) };
+}
+
+/** A minimal CSV reader (quoted cells with doubled quotes). */
+function parseCsv(text) {
+  const rows = [];
+  for (const line of text.trimEnd().split("\n")) {
+    const cells = [];
+    let cell = "", quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (quoted) {
+        if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; }
+        else if (ch === '"') quoted = false;
+        else cell += ch;
+      } else if (ch === '"') quoted = true;
+      else if (ch === ",") { cells.push(cell); cell = ""; }
+      else cell += ch;
+    }
+    cells.push(cell);
+    rows.push(cells);
+  }
+  return rows;
+}
+
+test("after a race, the CSV download holds every report of every lane and each chart downloads as a PNG", async () => {
+  const { page, problems } = await openPage(shared.browser.context,
+    shared.server.url + "?epochs=1&train=3000&lanes=sigmoid,relu&lane_lr=0.1,0.05");
+  await waitReady(page);
+  await page.click("[data-testid=start]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=start]").textContent === "Race again",
+    null, { timeout: 60_000, polling: 200 });
+  const lanes = await reports(page);
+
+  const csv = await download(page, "[data-testid=download-csv]");
+  assert.match(csv.name, /^activation-race-sigmoid-relu-seed42\.csv$/);
+  const [header, ...rows] = parseCsv(csv.bytes.toString("utf8"));
+  const col = (name) => header.indexOf(name);
+  for (const name of ["lane", "label", "kind", "epochs_done", "train_loss", "val_accuracy", "test_accuracy",
+    "grad_norm_L1", "grad_norm_L3", "dead_h2", "inactive_h2"]) {
+    assert.ok(col(name) >= 0, `column ${name}`);
+  }
+  assert.ok(rows.every((r) => r.length === header.length), "every row has every column");
+  for (const l of lanes) {
+    const mine = rows.filter((r) => Number(r[col("lane")]) === l.lane);
+    assert.equal(mine.filter((r) => r[col("kind")] === "interval").length, l.intervals.length);
+    assert.equal(mine.filter((r) => r[col("kind")] === "epoch").length, l.epochs.length);
+    const epoch = mine.find((r) => r[col("kind")] === "epoch");
+    assert.ok(Math.abs(Number(epoch[col("test_accuracy")]) - l.epochs[0].test_accuracy) < 1e-6);
+    const last = mine.filter((r) => r[col("kind")] === "interval").at(-1);
+    assert.ok(Math.abs(Number(last[col("train_loss")]) - l.intervals.at(-1).train_loss) < 1e-6);
+  }
+  assert.equal(rows[0][col("label")], "Sigmoid (lr 0.1)");
+
+  for (const chart of ["loss", "accuracy", "gradients", "units"]) {
+    const png = await download(page, `[data-testid=download-${chart}-png]`);
+    assert.match(png.name, new RegExp(`-${chart}\\.png$`));
+    assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG");
+    const [w, h] = [png.bytes.readUInt32BE(16), png.bytes.readUInt32BE(20)];
+    const size = await page.$eval(`[data-testid=chart-${chart}]`, (c) => [c.width, c.height]);
+    assert.deepEqual([w, h], size, `${chart}: the PNG is the canvas`);
+    assert.ok(png.bytes.length > 5_000, `${chart}: the PNG has content (${png.bytes.length} bytes)`);
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
