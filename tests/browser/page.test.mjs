@@ -98,6 +98,15 @@ test("a whole race: ReLU wins, reports carry per-layer gradient norms and unit p
   assert.equal(await page.isVisible("[data-testid=lane-0] .trophy"), false);
   assert.match(await page.textContent("#finish"), /ReLU crossed it first/);
   assert.equal(await page.textContent("[data-testid=start]"), "Race again");
+  // Screen readers hear the milestones through the polite live region, and each chart has a text
+  // alternative: a one-sentence name and a data table with a row per lane.
+  await page.waitForFunction(() => document.querySelector("[data-testid=announcer]").textContent === "The race is over. ReLU won.");
+  assert.match(await page.getAttribute("[data-testid=chart-accuracy]", "aria-label"), /^Validation accuracy: Sigmoid \d+\.\d%/);
+  assert.match(await page.getAttribute("[data-testid=chart-gradients]", "aria-label"), /Sigmoid's first layer gets/);
+  const table = await page.$$eval("[data-testid=table-accuracy] tbody tr", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+  assert.equal(table.length, 2);
+  assert.equal(table[1][0], "ReLU");
+  assert.match(table[1][3], /^epoch \d\.\d\d$/);
   for (const l of [sigmoid, relu]) {
     const e = l.epochs[0];
     console.log(`# ${l.activation}: epoch 1 took ${e.epoch_secs.toFixed(2)} s in its worker ` +

@@ -147,11 +147,40 @@ fn quote(s: &str) -> String {
     }
 }
 
+/// Report fixtures for the view's tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use crate::activation::Activation;
+    use crate::network::CLASSES;
+    use crate::report::EpochReport;
+
+    pub fn epoch_report(lane: usize, test_accuracy: f32) -> EpochReport {
+        EpochReport {
+            lane,
+            activation: Activation::Relu,
+            epoch: 1,
+            samples_seen: 200,
+            train_loss: 0.4,
+            val_loss: 0.4,
+            val_accuracy: 0.91,
+            test_loss: 0.41,
+            test_accuracy,
+            confusion: [[0; CLASSES]; CLASSES],
+            grad_norms: vec![0.1, 0.2, 0.3],
+            dead_fraction: vec![0.0, 0.25],
+            saturated_fraction: vec![0.5, 0.5],
+            samples_per_sec: 1000.0,
+            epoch_secs: 2.0,
+            elapsed_secs: 2.0,
+            diverged: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::activation::Activation;
-    use crate::network::CLASSES;
 
     fn interval(epochs_done: f64, loss: f32) -> IntervalReport {
         IntervalReport {
@@ -172,25 +201,7 @@ mod tests {
     }
 
     fn epoch() -> EpochReport {
-        EpochReport {
-            lane: 0,
-            activation: Activation::Relu,
-            epoch: 1,
-            samples_seen: 200,
-            train_loss: 0.4,
-            val_loss: 0.4,
-            val_accuracy: 0.91,
-            test_loss: 0.41,
-            test_accuracy: 0.905,
-            confusion: [[0; CLASSES]; CLASSES],
-            grad_norms: vec![0.1, 0.2, 0.3],
-            dead_fraction: vec![0.0, 0.25],
-            saturated_fraction: vec![0.5, 0.5],
-            samples_per_sec: 1000.0,
-            epoch_secs: 2.0,
-            elapsed_secs: 2.0,
-            diverged: false,
-        }
+        super::tests_support::epoch_report(0, 0.905)
     }
 
     #[test]

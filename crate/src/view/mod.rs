@@ -7,5 +7,6 @@
 pub mod export;
 pub mod pacing;
 pub mod race;
+pub mod summaries;
 
 pub use race::{Command, LanePhase, Msg, RaceView, WorkerPhase};

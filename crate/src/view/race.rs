@@ -230,6 +230,11 @@ pub enum Command {
         caption: String,
         pixels: Vec<u8>,
     },
+    /// Say this through the page's polite live region (the race's milestones, not every
+    /// report).
+    Announce {
+        text: String,
+    },
     Redraw(Redraw),
 }
 
@@ -244,6 +249,8 @@ pub struct RaceView {
     request: u32,
     request_started_ms: f64,
     pub errors: Vec<String>,
+    /// Epoch ends announced so far in this race.
+    announced_epochs: usize,
 }
 
 impl RaceView {
@@ -257,6 +264,7 @@ impl RaceView {
             request: 0,
             request_started_ms: 0.0,
             errors: Vec::new(),
+            announced_epochs: 0,
         }
     }
 
@@ -290,6 +298,7 @@ impl RaceView {
                             lane.command(ToWorker::Pause, &mut out);
                         }
                     }
+                    out.push(announce("Paused."));
                 } else {
                     self.start(now_ms, &mut out);
                 }
@@ -389,6 +398,7 @@ impl RaceView {
                 _ => {}
             },
             FromWorker::Event(event) => {
+                let (mut epoch_ended, mut stopped) = (false, false);
                 if l.phase != LanePhase::Configuring {
                     match event {
                         LaneEvent::Interval(r) => {
@@ -399,16 +409,35 @@ impl RaceView {
                                 });
                                 if self.winner.is_none() {
                                     self.winner = Some(lane);
+                                    out.push(announce(&format!(
+                                        "{name} crossed the finish line first: {:.1}% validation accuracy after {:.2} epochs.",
+                                        100.0 * target,
+                                        r.epochs_done
+                                    )));
                                 }
                             }
                             l.intervals.push(r);
                         }
-                        LaneEvent::Epoch(r) => l.epochs.push(r),
-                        LaneEvent::Diverged { message, .. } => {
-                            l.phase = LanePhase::Diverged { message }
+                        LaneEvent::Epoch(r) => {
+                            l.epochs.push(r);
+                            epoch_ended = true;
                         }
-                        LaneEvent::Finished { .. } => l.phase = LanePhase::Finished,
+                        LaneEvent::Diverged { message, .. } => {
+                            l.phase = LanePhase::Diverged { message };
+                            out.push(announce(&format!("{name} diverged and stopped.")));
+                            stopped = true;
+                        }
+                        LaneEvent::Finished { .. } => {
+                            l.phase = LanePhase::Finished;
+                            stopped = true;
+                        }
                     }
+                }
+                if epoch_ended {
+                    self.announce_epochs(out);
+                }
+                if stopped {
+                    self.announce_end(out);
                 }
                 out.push(Command::Redraw(Redraw::Paced));
             }
@@ -480,6 +509,7 @@ impl RaceView {
     /// A fresh race from the settings, not started: every lane is rebuilt.
     fn reset(&mut self, now_ms: f64, out: &mut Vec<Command>) {
         self.winner = None;
+        self.announced_epochs = 0;
         // The networks start afresh: their answers to the current input are timed from here.
         self.request_started_ms = now_ms;
         for lane in &mut self.lanes {
@@ -519,12 +549,62 @@ impl RaceView {
             // The lanes start as soon as they are rebuilt: Start follows Configure in each
             // worker's queue.
         }
+        let resuming = self.started();
         for lane in &mut self.lanes {
             if !lane.done() {
                 lane.phase = LanePhase::Running;
                 lane.command(ToWorker::Start, out);
             }
         }
+        let names: Vec<String> = (0..self.lanes.len()).map(|i| self.label(i)).collect();
+        out.push(announce(&if resuming {
+            "Resumed.".to_string()
+        } else {
+            format!("The race has started: {}.", names.join(" vs "))
+        }));
+    }
+
+    /// Announces each epoch once every lane still racing has finished it.
+    fn announce_epochs(&mut self, out: &mut Vec<Command>) {
+        let racing: Vec<&LaneModel> = self
+            .lanes
+            .iter()
+            .filter(|l| !matches!(l.phase, LanePhase::Diverged { .. }))
+            .collect();
+        let Some(done) = racing.iter().map(|l| l.epochs.len()).min() else {
+            return;
+        };
+        while self.announced_epochs < done {
+            let k = self.announced_epochs;
+            let parts: Vec<String> = racing
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} {:.1}%",
+                        self.label(l.index),
+                        100.0 * l.epochs[k].test_accuracy
+                    )
+                })
+                .collect();
+            out.push(announce(&format!(
+                "Epoch {} done. Test accuracy: {}.",
+                k + 1,
+                parts.join(", ")
+            )));
+            self.announced_epochs += 1;
+        }
+    }
+
+    /// Announces the end of the race when the last lane stops.
+    fn announce_end(&self, out: &mut Vec<Command>) {
+        if !self.all_done() {
+            return;
+        }
+        let text = match self.winner {
+            Some(w) => format!("The race is over. {} won.", self.label(w)),
+            None => "The race is over; no lane reached the finish line.".to_string(),
+        };
+        out.push(announce(&text));
     }
 
     fn set_input(
@@ -873,6 +953,12 @@ pub struct PredictionCard {
     pub bars: Vec<Bar>,
 }
 
+fn announce(text: &str) -> Command {
+    Command::Announce {
+        text: text.to_string(),
+    }
+}
+
 /// Samples per second, e.g. "33.7k".
 pub fn format_rate(per_sec: f32) -> String {
     if per_sec >= 1000.0 {
@@ -1004,7 +1090,15 @@ mod tests {
             1,
             event(LaneEvent::Interval(interval(1, 0.05, 0.96))),
         );
-        assert_eq!(out, vec![Command::Redraw(Redraw::Paced)]);
+        assert_eq!(
+            out,
+            vec![
+                announce(
+                    "ReLU crossed the finish line first: 95.0% validation accuracy after 0.05 epochs."
+                ),
+                Command::Redraw(Redraw::Paced)
+            ]
+        );
         assert_eq!(v.winner, Some(1));
         let card = v.lane_card(1);
         assert!(card.winner);
@@ -1041,9 +1135,26 @@ mod tests {
         let out = v.update(Msg::TogglePause, 3.0);
         assert_eq!(posts(&out).len(), 2, "resume starts both lanes");
 
+        let mut said = Vec::new();
         for lane in 0..2 {
-            worker(&mut v, lane, event(LaneEvent::Finished { lane }));
+            let mut e =
+                crate::view::export::tests_support::epoch_report(lane, 0.9 + 0.05 * lane as f32);
+            e.lane = lane;
+            said.extend(worker(&mut v, lane, event(LaneEvent::Epoch(e))));
+            said.extend(worker(&mut v, lane, event(LaneEvent::Finished { lane })));
         }
+        let said: Vec<&Command> = said
+            .iter()
+            .filter(|c| matches!(c, Command::Announce { .. }))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                &announce("Epoch 1 done. Test accuracy: Sigmoid 90.0%, ReLU 95.0%."),
+                &announce("The race is over. ReLU won.")
+            ],
+            "one announcement per epoch for all lanes, and the end"
+        );
         assert_eq!(v.status(), "finished");
         let c = v.controls();
         assert!(c.start.enabled && c.start.label == "Race again" && !c.pause.enabled);

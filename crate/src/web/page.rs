@@ -20,6 +20,7 @@ use crate::settings;
 use crate::view::export::{LaneReports, race_csv};
 use crate::view::pacing::{Pacer, Plan};
 use crate::view::race::{Command, Msg, RaceView, Redraw};
+use crate::view::summaries::{ChartKind, chart_table};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
@@ -128,7 +129,10 @@ struct Elements {
     notices: HtmlElement,
     random_digit: HtmlButtonElement,
     sample_label: HtmlElement,
+    announcer: HtmlElement,
     charts: [HtmlCanvasElement; 4],
+    /// Each chart's data table (its text alternative), in the order of `charts`.
+    tables: [HtmlElement; 4],
 }
 
 /// The charts' canvas ids, in the order of `Elements::charts`; also their download names.
@@ -159,6 +163,13 @@ impl Elements {
             notices: by_id("notices")?,
             random_digit: by_id("random-digit")?,
             sample_label: by_id("sample-label")?,
+            announcer: by_id("announcer")?,
+            tables: [
+                by_id("table-loss")?,
+                by_id("table-accuracy")?,
+                by_id("table-gradients")?,
+                by_id("table-units")?,
+            ],
             charts: [
                 by_id("chart-loss")?,
                 by_id("chart-accuracy")?,
@@ -281,6 +292,11 @@ impl App {
                     self.pad.show_input(&image);
                     self.el.sample_label.set_text_content(Some(&caption));
                 }
+            }
+            Command::Announce { text } => {
+                // Cleared first, so that the same words twice are said twice.
+                self.el.announcer.set_text_content(None);
+                self.el.announcer.set_text_content(Some(&text));
             }
             Command::Redraw(redraw) => {
                 self.pacer.note(redraw);
@@ -499,6 +515,38 @@ impl App {
                 web_sys::console::error_1(&format!("chart: {e}").into());
             }
         }
+        self.render_chart_tables();
+    }
+
+    /// Each chart's text alternative: its accessible name and its data table.
+    fn render_chart_tables(&self) {
+        for ((kind, canvas), table) in ChartKind::ALL
+            .into_iter()
+            .zip(&self.el.charts)
+            .zip(&self.el.tables)
+        {
+            let t = chart_table(kind, &self.view);
+            if canvas.get_attribute("aria-label").as_deref() != Some(&t.summary) {
+                canvas.set_attribute("aria-label", &t.summary).ok();
+            }
+            let mut html = String::from("<thead><tr>");
+            for c in &t.columns {
+                html += &format!("<th scope=\"col\">{}</th>", escape_html(c));
+            }
+            html += "</tr></thead><tbody>";
+            for row in &t.rows {
+                html += "<tr>";
+                for (i, cell) in row.iter().enumerate() {
+                    let tag = if i == 0 { "th scope=\"row\"" } else { "td" };
+                    html += &format!("<{tag}>{}</{}>", escape_html(cell), &tag[..2]);
+                }
+                html += "</tr>";
+            }
+            html += "</tbody>";
+            if table.inner_html() != html {
+                table.set_inner_html(&html);
+            }
+        }
     }
 
     /// The buttons, the status line, the lane and prediction cards, the finish line, the errors.
@@ -545,6 +593,14 @@ impl App {
         }
         el.error.set_hidden(false);
     }
+}
+
+/// Text made safe for `innerHTML` (lane names come from the page, but stay careful).
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn now_ms() -> f64 {
