@@ -5,11 +5,12 @@
 //! into method calls on it. Training happens only in the workers, so the main thread does little
 //! more than draw.
 
-use super::charts::{self, LaneSeries};
+use super::canvas;
 use super::dom::{self, append, by_id, create, on, set_style, set_text, text};
 use super::pad::Pad;
 use super::post::post_to_worker;
 use crate::activation::Activation;
+use crate::charts::{self, Chart, LANE_COLORS, LaneSeries};
 use crate::network::{CLASSES, INPUT, argmax};
 use crate::protocol::{FromWorker, ToWorker};
 use crate::race::{RaceConfig, limits};
@@ -21,15 +22,6 @@ use web_sys::{
     ErrorEvent, Event, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlInputElement,
     HtmlSelectElement, MessageEvent, PointerEvent, Worker, WorkerOptions, WorkerType,
 };
-
-/// Lane colours: the Okabe–Ito palette, distinguishable with every common colour-vision
-/// deficiency.
-pub const LANE_COLORS: [(u8, u8, u8); limits::MAX_LANES] = [
-    (0xE6, 0x9F, 0x00),
-    (0x00, 0x72, 0xB2),
-    (0x00, 0x9E, 0x73),
-    (0xCC, 0x79, 0xA7),
-];
 
 /// Where the workers find the MNIST assets, relative to the page (and so to the worker script).
 const DATA_URL: &str = "data/";
@@ -953,10 +945,10 @@ impl App {
     }
 
     fn size_charts(&mut self) {
-        let dpr = dom::window().device_pixel_ratio().max(1.0);
+        let dpr = dom::window().device_pixel_ratio();
         for c in &self.el.charts {
-            let w = (c.client_width() as f64 * dpr).round() as u32;
-            let h = (c.client_height() as f64 * dpr).round() as u32;
+            let css = (f64::from(c.client_width()), f64::from(c.client_height()));
+            let (w, h) = charts::canvas_pixels(css.0, css.1, dpr);
             if w > 0 && h > 0 && (c.width() != w || c.height() != h) {
                 c.set_width(w);
                 c.set_height(h);
@@ -977,15 +969,11 @@ impl App {
                 epochs: &l.epochs,
             })
             .collect();
-        let [loss, acc, grads, units] = &self.el.charts;
-        let results = [
-            charts::draw_loss(loss, &series),
-            charts::draw_accuracy(acc, &series, self.config.target_accuracy),
-            charts::draw_gradients(grads, &series),
-            charts::draw_units(units, &series),
-        ];
-        for r in results {
-            if let Err(e) = r {
+        // Drawn at the ratio the canvases were sized with (`charts::canvas_pixels`).
+        let dpr = dom::window().device_pixel_ratio();
+        for (chart, c) in Chart::ALL.into_iter().zip(&self.el.charts) {
+            let target = self.config.target_accuracy;
+            if let Err(e) = canvas::draw(c, chart, &series, target, dpr) {
                 web_sys::console::error_1(&format!("chart: {e}").into());
             }
         }
