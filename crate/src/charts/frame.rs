@@ -4,7 +4,7 @@
 //! maps them linearly onto the plot.
 
 use super::legend::{Legend, LegendLayout};
-use super::painter::{Color, HAlign, Rect, TextMeasure, VAlign};
+use super::painter::{Anchor, Color, HAlign, Rect, TextMeasure, VAlign};
 use super::series::{Runs, downsample, smooth};
 use super::surface::{Surface, font};
 use super::theme::{AXIS, GRID, GRID_MINOR, HINT_FONT, LINE_WIDTH, MUTED, PAD, TEXT, TICK_FONT};
@@ -183,7 +183,7 @@ impl Frame {
         f.italic = true;
         let r = self.plot;
         let at = ((r.left + r.right) / 2.0, (r.top + r.bottom) / 2.0);
-        let anchor = super::painter::Anchor::new(HAlign::Center, VAlign::Middle);
+        let anchor = Anchor::new(HAlign::Center, VAlign::Middle);
         s.p.text(text, at, &f, anchor, MUTED);
     }
 }

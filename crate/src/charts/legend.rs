@@ -1,7 +1,7 @@
 //! The legend: a band above the plot that wraps its entries to the width of the chart, with
 //! explanations in small muted text under them.
 
-use super::painter::{Anchor, Color, HAlign, Rect, TextMeasure, VAlign};
+use super::painter::{Anchor, Color, Font, HAlign, Rect, TextMeasure, VAlign};
 use super::surface::{Surface, font};
 use super::theme::{BACKGROUND, LEGEND_FONT, MUTED, NOTE_FONT, PAD, TEXT};
 
@@ -167,12 +167,7 @@ fn draw_swatch(s: &mut Surface, swatch: Swatch, x: f64, cy: f64) {
 
 /// Splits `text` at spaces into lines no wider than `max_width` device pixels (a single word
 /// wider than that gets a line of its own).
-pub fn wrap(
-    m: &dyn TextMeasure,
-    text: &str,
-    font: &super::painter::Font,
-    max_width: f64,
-) -> Vec<String> {
+pub fn wrap(m: &dyn TextMeasure, text: &str, font: &Font, max_width: f64) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {
@@ -196,7 +191,6 @@ pub fn wrap(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::charts::painter::Font;
 
     /// Every character is half the font size wide.
     struct HalfEm;

@@ -100,7 +100,7 @@ impl Chart {
         dpr: f64,
     ) -> String {
         let (w, h) = canvas_pixels(css_w, css_h, dpr);
-        let mut p = SvgPainter::new(f64::from(w), f64::from(h));
+        let mut p = SvgPainter::new(f64::from(w), f64::from(h)).display_size(css_w, css_h);
         self.draw(&mut p, lanes, target, dpr);
         p.finish()
     }
@@ -301,6 +301,15 @@ mod tests {
         // 2,000 reports per healthy lane on a plot narrower than 460 CSS px.
         assert!((100..=2 * 460 + 2).contains(&longest), "{longest} points");
         assert!(svg.len() < 400_000, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn svg_figures_keep_their_css_size_at_any_ratio() {
+        let svg = Chart::Units.svg(&[], 0.95, (720.0, 360.0), 2.0);
+        let doc = roxmltree::Document::parse(&svg).expect("valid SVG");
+        let root = doc.root_element();
+        let attrs = ["width", "height", "viewBox"].map(|a| root.attribute(a).unwrap());
+        assert_eq!(attrs, ["720", "360", "0 0 1440 720"]);
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub fn estimate_text_width(text: &str, font: &Font) -> f64 {
 pub struct SvgPainter {
     width: f64,
     height: f64,
+    /// The document's `width` and `height` (CSS pixels): the viewBox is in device pixels.
+    display: (f64, f64),
     body: String,
     clip_open: bool,
     clips: usize,
@@ -62,18 +64,27 @@ impl SvgPainter {
         SvgPainter {
             width,
             height,
+            display: (width, height),
             body: String::new(),
             clip_open: false,
             clips: 0,
         }
     }
 
+    /// Shows the document at `css_w` × `css_h` CSS pixels (e.g. a drawing at ratio 2 at half
+    /// its pixel size).
+    pub fn display_size(mut self, css_w: f64, css_h: f64) -> SvgPainter {
+        self.display = (css_w, css_h);
+        self
+    }
+
     /// The SVG document.
     pub fn finish(mut self) -> String {
         self.close_clip();
         let (w, h) = (num(self.width), num(self.height));
+        let (dw, dh) = (num(self.display.0), num(self.display.1));
         format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{dw}\" height=\"{dh}\" \
              viewBox=\"0 0 {w} {h}\">\n{}</svg>\n",
             self.body
         )

@@ -969,7 +969,7 @@ impl App {
                 epochs: &l.epochs,
             })
             .collect();
-        // Drawn at the ratio the canvases were sized with (`charts::canvas_pixels`).
+        // The browser's ratio, clamped in `charts` exactly as for sizing the canvases.
         let dpr = dom::window().device_pixel_ratio();
         for (chart, c) in Chart::ALL.into_iter().zip(&self.el.charts) {
             let target = self.config.target_accuracy;
