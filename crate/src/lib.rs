@@ -1,10 +1,13 @@
 //! Activation Race: multilayer perceptrons that differ only in their hidden activation, racing
 //! on MNIST.
 //!
-//! The engine (everything but [`web`]) is plain Rust and runs the same natively (the `race` CLI,
-//! tests, benchmarks) and in Web Workers (compiled to wasm). See ARCHITECTURE.md for the map.
+//! The engine (everything but [`charts`] and [`web`]) is plain Rust and runs the same natively
+//! (the `race` CLI, tests, benchmarks) and in Web Workers (compiled to wasm). The charts are
+//! plain Rust too: drawn on canvas by the page and written as SVG by the CLI. See
+//! ARCHITECTURE.md for the map.
 
 pub mod activation;
+pub mod charts;
 pub mod init;
 pub mod kernels;
 pub mod metrics;

@@ -1,5 +1,5 @@
 // Taking the data away: after a short race, the page's downloads happen and parse — the race as
-// CSV (one row per report per lane) and each chart as PNG.
+// CSV (one row per report per lane) and each chart as PNG and SVG.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -36,7 +36,7 @@ function parseCsv(text) {
   return rows;
 }
 
-test("after a race, the CSV download holds every report of every lane and each chart downloads as a PNG", async () => {
+test("after a race, the CSV download holds every report of every lane and each chart downloads as a PNG and an SVG", async () => {
   const { page, problems } = await openPage(shared.browser.context,
     shared.server.url + "?epochs=1&train=3000&lanes=sigmoid,relu&lane_lr=0.1,0.05");
   await waitReady(page);
@@ -73,6 +73,26 @@ test("after a race, the CSV download holds every report of every lane and each c
     const size = await page.$eval(`[data-testid=chart-${chart}]`, (c) => [c.width, c.height]);
     assert.deepEqual([w, h], size, `${chart}: the PNG is the canvas`);
     assert.ok(png.bytes.length > 5_000, `${chart}: the PNG has content (${png.bytes.length} bytes)`);
+
+    // The same drawing as vectors: a well-formed SVG (parsed by the browser's own XML parser)
+    // with the lanes' names and lines.
+    const svg = await download(page, `[data-testid=download-${chart}-svg]`);
+    assert.match(svg.name, new RegExp(`-${chart}\\.svg$`));
+    const parsed = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+      const error = doc.querySelector("parsererror");
+      return {
+        error: error ? error.textContent : null,
+        root: doc.documentElement.nodeName,
+        text: [...doc.querySelectorAll("text")].map((t) => t.textContent).join(" | "),
+        shapes: doc.querySelectorAll("polyline, path, rect, circle").length,
+      };
+    }, svg.bytes.toString("utf8"));
+    assert.equal(parsed.error, null, `${chart}: valid SVG`);
+    assert.equal(parsed.root, "svg");
+    assert.match(parsed.text, /Sigmoid \(lr 0\.1\)/, `${chart}: lane names`);
+    assert.match(parsed.text, /ReLU \(lr 0\.05\)/);
+    assert.ok(parsed.shapes > 20, `${chart}: ${parsed.shapes} shapes`);
   }
   assert.deepEqual(problems, []);
   await page.close();

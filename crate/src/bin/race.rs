@@ -1,7 +1,7 @@
 //! `race`: runs an activation race on MNIST from the terminal, with the engine the page uses.
 //!
 //! Each lane trains on its own thread; a progress bar per lane, then a per-epoch table.
-//! `--json FILE` writes the configuration and every report.
+//! `--json FILE` writes the configuration and every report; `--plots DIR` the page's charts as SVG.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
@@ -16,6 +16,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    use activation_race::charts::{LaneSeries, export::write_svgs};
     use activation_race::native::default_data_dir;
     use activation_race::report::{EpochReport, IntervalReport, LaneEvent};
     use activation_race::{Activation, InitMode, Lane, LaneState, OptimizerKind, RaceConfig};
@@ -77,6 +78,9 @@ mod cli {
         /// Write the configuration and all reports to this JSON file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Write the page's charts into this folder (loss.svg, accuracy.svg, gradients.svg, units.svg).
+        #[arg(long)]
+        plots: Option<PathBuf>,
         /// Train the lanes one after another instead of in parallel threads.
         #[arg(long)]
         sequential: bool,
@@ -159,6 +163,21 @@ mod cli {
 
         let outputs = run(&mut lanes, &data, &config, &args);
         print_table(&outputs, &config);
+        if let Some(dir) = &args.plots {
+            let lanes: Vec<LaneSeries> = outputs
+                .iter()
+                .map(|o| LaneSeries::of_lane(&config, o.lane, &o.reports, &o.epochs))
+                .collect();
+            match write_svgs(dir, &lanes, config.target_accuracy) {
+                Ok(files) => files
+                    .iter()
+                    .for_each(|f| eprintln!("wrote {}", f.display())),
+                Err(e) => {
+                    eprintln!("error: cannot write the charts into {}: {e}", dir.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         if let Some(path) = &args.json {
             let out = Output {
                 config: &config,

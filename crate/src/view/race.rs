@@ -685,14 +685,9 @@ impl RaceView {
         self.lanes.iter().any(|l| !l.intervals.is_empty())
     }
 
-    /// Lane `lane`'s name, e.g. "ReLU" or "ReLU (lr 0.01)".
+    /// Lane `lane`'s name, e.g. "ReLU" or "ReLU (lr 0.01)" (the charts' legend names too).
     pub fn label(&self, lane: usize) -> String {
-        let activation = self.config.activations.get(lane).map_or("?", |a| a.label());
-        if self.config.lane_learning_rates.is_some() {
-            format!("{activation} (lr {})", self.config.learning_rate_of(lane))
-        } else {
-            activation.to_string()
-        }
+        crate::charts::lane_label(&self.config, lane)
     }
 
     pub fn controls(&self) -> Controls {

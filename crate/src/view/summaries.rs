@@ -3,6 +3,7 @@
 //! wants the numbers), built from the same reports the charts draw.
 
 use super::race::RaceView;
+pub use crate::charts::Chart as ChartKind;
 use crate::report::IntervalReport;
 
 /// A chart's data as a small table.
@@ -13,34 +14,6 @@ pub struct ChartTable {
     pub columns: Vec<String>,
     /// One row per lane (first cell: the lane's name).
     pub rows: Vec<Vec<String>>,
-}
-
-/// Which chart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChartKind {
-    Loss,
-    Accuracy,
-    Gradients,
-    Units,
-}
-
-impl ChartKind {
-    pub const ALL: [ChartKind; 4] = [
-        ChartKind::Loss,
-        ChartKind::Accuracy,
-        ChartKind::Gradients,
-        ChartKind::Units,
-    ];
-
-    /// The chart's name in file names and element ids.
-    pub fn key(self) -> &'static str {
-        match self {
-            ChartKind::Loss => "loss",
-            ChartKind::Accuracy => "accuracy",
-            ChartKind::Gradients => "gradients",
-            ChartKind::Units => "units",
-        }
-    }
 }
 
 fn pct(v: f32) -> String {

@@ -2,19 +2,10 @@
 //! once and filled from the view's [`LaneCard`] and [`PredictionCard`] texts.
 
 use super::dom::{append, create, set_style, set_text, text};
+pub use crate::charts::LANE_COLORS;
 use crate::network::CLASSES;
-use crate::race::limits;
 use crate::view::race::{LaneCard, PredictionCard};
 use web_sys::HtmlElement;
-
-/// Lane colours: the Okabe–Ito palette, distinguishable with every common colour-vision
-/// deficiency.
-pub const LANE_COLORS: [(u8, u8, u8); limits::MAX_LANES] = [
-    (0xE6, 0x9F, 0x00),
-    (0x00, 0x72, 0xB2),
-    (0x00, 0x9E, 0x73),
-    (0xCC, 0x79, 0xA7),
-];
 
 pub fn css_color((r, g, b): (u8, u8, u8)) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")

@@ -2,7 +2,7 @@
 //! be tested natively lives in the engine modules; these modules move data between the engine and
 //! the DOM.
 
-pub mod charts;
+pub mod canvas;
 pub mod data;
 pub mod dom;
 pub mod download;

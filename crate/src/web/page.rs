@@ -5,14 +5,15 @@
 //! Training happens only in the workers, so the main thread does little more than draw: the race
 //! view is redrawn at the [`Pacer`]'s pace while racing.
 
-use super::charts::{self, LaneSeries};
+use super::canvas;
 use super::dom::{self, append, by_id, on, set_text, text};
 use super::download;
-use super::lane_dom::{LANE_COLORS, LaneDom};
+use super::lane_dom::LaneDom;
 use super::pad::Pad;
 use super::post::post_to_worker;
 use super::settings_form::SettingsForm;
 use crate::activation::Activation;
+use crate::charts::{self, Chart, LaneSeries};
 use crate::protocol::FromWorker;
 use crate::race::RaceConfig;
 use crate::report::{EpochReport, IntervalReport};
@@ -134,9 +135,6 @@ struct Elements {
     /// Each chart's data table (its text alternative), in the order of `charts`.
     tables: [HtmlElement; 4],
 }
-
-/// The charts' canvas ids, in the order of `Elements::charts`; also their download names.
-const CHARTS: [&str; 4] = ["loss", "accuracy", "gradients", "units"];
 
 impl Elements {
     fn find() -> Result<Elements, String> {
@@ -432,12 +430,25 @@ impl App {
         }
     }
 
-    fn download_chart_png(&self, chart: &str) {
-        if let Some(i) = CHARTS.iter().position(|c| *c == chart) {
-            let name = format!("{}-{chart}.png", self.file_stem());
-            if let Err(e) = download::save_canvas_png(&name, &self.el.charts[i]) {
-                show_error_directly(&e);
-            }
+    fn download_chart(&self, name: &str, format: &str) {
+        let Some(i) = Chart::ALL.iter().position(|c| c.name() == name) else {
+            return;
+        };
+        let file = format!("{}-{name}.{format}", self.file_stem());
+        let canvas = &self.el.charts[i];
+        let result = if format == "svg" {
+            // The same drawing as the canvas, as vectors, at the size it has on the page.
+            let css = (
+                f64::from(canvas.client_width()).max(320.0),
+                f64::from(canvas.client_height()).max(200.0),
+            );
+            let svg = Chart::ALL[i].svg(&self.series(), self.view.config.target_accuracy, css, 1.0);
+            download::save_text(&file, "image/svg+xml", &svg)
+        } else {
+            download::save_canvas_png(&file, canvas)
+        };
+        if let Err(e) = result {
+            show_error_directly(&e);
         }
     }
 
@@ -477,11 +488,13 @@ impl App {
         }
     }
 
+    /// Sizes the canvases to their CSS size × the device pixel ratio (clamped in `charts`,
+    /// which the drawing uses too: text keeps its CSS size at any zoom).
     fn size_charts(&mut self) {
-        let dpr = dom::window().device_pixel_ratio().max(1.0);
+        let dpr = dom::window().device_pixel_ratio();
         for c in &self.el.charts {
-            let w = (c.client_width() as f64 * dpr).round() as u32;
-            let h = (c.client_height() as f64 * dpr).round() as u32;
+            let css = (f64::from(c.client_width()), f64::from(c.client_height()));
+            let (w, h) = charts::canvas_pixels(css.0, css.1, dpr);
             if w > 0 && h > 0 && (c.width() != w || c.height() != h) {
                 c.set_width(w);
                 c.set_height(h);
@@ -491,27 +504,21 @@ impl App {
         self.schedule_frame();
     }
 
-    fn draw_charts(&self) {
-        let series: Vec<LaneSeries> = self
-            .view
+    fn series(&self) -> Vec<LaneSeries<'_>> {
+        self.view
             .lanes
             .iter()
-            .map(|l| LaneSeries {
-                label: self.view.label(l.index),
-                color: LANE_COLORS[l.index],
-                intervals: &l.intervals,
-                epochs: &l.epochs,
-            })
-            .collect();
-        let [loss, acc, grads, units] = &self.el.charts;
-        let results = [
-            charts::draw_loss(loss, &series),
-            charts::draw_accuracy(acc, &series, self.view.config.target_accuracy),
-            charts::draw_gradients(grads, &series),
-            charts::draw_units(units, &series),
-        ];
-        for r in results {
-            if let Err(e) = r {
+            .map(|l| LaneSeries::of_lane(&self.view.config, l.index, &l.intervals, &l.epochs))
+            .collect()
+    }
+
+    fn draw_charts(&self) {
+        let series = self.series();
+        // The browser's ratio, clamped in `charts` exactly as for sizing the canvases.
+        let dpr = dom::window().device_pixel_ratio();
+        let target = self.view.config.target_accuracy;
+        for (chart, c) in Chart::ALL.into_iter().zip(&self.el.charts) {
+            if let Err(e) = canvas::draw(c, chart, &series, target, dpr) {
                 web_sys::console::error_1(&format!("chart: {e}").into());
             }
         }
@@ -679,8 +686,11 @@ fn wire_events() {
     button("download-csv", |a| a.download_csv());
     if let Ok(charts) = by_id::<HtmlElement>("charts") {
         on::<Event>(&charts, "click", |e| {
-            if let Some(chart) = target_of(&e).and_then(|t| t.get_attribute("data-download-png")) {
-                with_app(|a| a.download_chart_png(&chart));
+            let Some(target) = target_of(&e) else { return };
+            for format in ["png", "svg"] {
+                if let Some(chart) = target.get_attribute(&format!("data-download-{format}")) {
+                    with_app(|a| a.download_chart(&chart, format));
+                }
             }
         });
     }

@@ -1,0 +1,136 @@
+//! The page's charts as SVG files (the CLI's `race --plots DIR`).
+
+use super::{Chart, LaneSeries};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Figure size in CSS pixels (drawn at ratio 1: one SVG unit per CSS pixel).
+pub const FIGURE_SIZE: (f64, f64) = (720.0, 360.0);
+
+/// Writes every chart of `lanes` (loss.svg, accuracy.svg, gradients.svg, units.svg) into `dir`,
+/// creating it if needed; `target` (a fraction) is the accuracy chart's finish line. Returns
+/// the files written.
+pub fn write_svgs(dir: &Path, lanes: &[LaneSeries], target: f32) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    Chart::ALL
+        .iter()
+        .map(|chart| {
+            let path = dir.join(format!("{}.svg", chart.name()));
+            std::fs::write(&path, chart.svg(lanes, target, FIGURE_SIZE, 1.0))?;
+            Ok(path)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::fixtures::{lanes, race};
+    use crate::charts::painter::Color;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("ar-{name}-{}", std::process::id()))
+    }
+
+    /// Points of a `points` attribute.
+    fn point_count(node: &roxmltree::Node) -> usize {
+        node.attribute("points").map_or(0, |p| p.split(' ').count())
+    }
+
+    #[test]
+    fn a_synthetic_race_becomes_four_svg_figures_with_its_lanes_axes_and_data() {
+        let data = race(6, 20);
+        let lanes = lanes(&data);
+        let dir = temp_dir("plots").join("nested");
+        let files = write_svgs(&dir, &lanes, 0.97).expect("written");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["loss.svg", "accuracy.svg", "gradients.svg", "units.svg"]
+        );
+        for (file, axis) in files.iter().zip([
+            "training loss",
+            "validation accuracy",
+            "gradient norm",
+            "share inactive",
+        ]) {
+            let text = std::fs::read_to_string(file).expect("readable");
+            let doc = roxmltree::Document::parse(&text).expect("valid XML");
+            let root = doc.root_element();
+            assert_eq!(
+                (root.attribute("width"), root.attribute("height")),
+                (Some("720"), Some("360"))
+            );
+            // Each line of text, with its runs (<tspan>s) joined.
+            let texts: Vec<String> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("text"))
+                .map(|n| {
+                    n.descendants()
+                        .filter_map(|d| d.is_text().then(|| d.text()).flatten())
+                        .collect()
+                })
+                .collect();
+            let entry = |lane: &str| {
+                texts
+                    .iter()
+                    .any(|t| t == lane || t.starts_with(&format!("{lane} ")))
+            };
+            for lane in ["Sigmoid", "ReLU", "ReLU (lr 2)", "Tanh"] {
+                assert!(entry(lane), "{file:?}: no legend entry {lane}");
+            }
+            assert!(
+                texts.iter().any(|t| t.contains(axis)),
+                "{file:?}: no axis {axis}"
+            );
+            // Each reporting lane's colour is drawn: lines for three charts, bars for units.
+            // Sigmoid and ReLU report 6 × 20 times; the third lane diverges after 0.6 epochs.
+            for ((r, g, b), reports) in [
+                (lanes[0].color, 120),
+                (lanes[1].color, 120),
+                (lanes[2].color, 12),
+            ] {
+                let hex = Color::rgb(r, g, b).hex();
+                let shapes: Vec<_> = doc
+                    .descendants()
+                    .filter(|n| {
+                        n.attribute("stroke") == Some(&hex) || n.attribute("fill") == Some(&hex)
+                    })
+                    .collect();
+                if file.ends_with("units.svg") {
+                    // A pale bar per hidden layer (3), besides the legend's.
+                    let pale = Color::rgb(r, g, b).tint(0.3).hex();
+                    let bars = doc
+                        .descendants()
+                        .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some(&pale))
+                        .count();
+                    assert_eq!(bars, 1 + 3, "{file:?} {hex}");
+                    assert!(!shapes.is_empty(), "{file:?} {hex}");
+                } else {
+                    let most = shapes.iter().map(point_count).max().unwrap_or(0);
+                    let want = if file.ends_with("gradients.svg") {
+                        4
+                    } else {
+                        reports
+                    };
+                    assert!(
+                        most >= want,
+                        "{file:?}: lane {hex} has a line of only {most} points"
+                    );
+                }
+            }
+        }
+        std::fs::remove_dir_all(temp_dir("plots")).expect("cleaned up");
+    }
+
+    #[test]
+    fn an_unwritable_folder_is_an_error() {
+        let file = temp_dir("plots-file");
+        std::fs::write(&file, "not a folder").expect("written");
+        assert!(write_svgs(&file, &[], 0.95).is_err());
+        std::fs::remove_file(&file).expect("cleaned up");
+    }
+}
