@@ -23,7 +23,7 @@ fn small_config() -> RaceConfig {
 
 /// Runs a lane to the end, `slice` batches at a time, returning its events without timings.
 fn run_sliced(config: &RaceConfig, lane: usize, slice: usize) -> Vec<LaneEvent> {
-    let mut l = Lane::new(config, lane).unwrap();
+    let mut l = Lane::new(config, lane).expect("a valid configuration");
     let mut events = Vec::new();
     while l.state() == LaneState::Training {
         l.advance(common::mnist(), slice, &mut events);

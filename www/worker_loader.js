@@ -1,6 +1,7 @@
 // Starts one lane's worker: the wasm-bindgen "no-modules" glue, then the wasm itself.
 // Two builds of the lane worker exist: `worker_relaxed` uses WebAssembly relaxed SIMD (fused
-// multiply-add, ~17% faster matrix products) and only loads where the browser supports it;
+// multiply-add: faster matrix products, by how much depends on the CPU — see the README's speed
+// section) and only loads where the browser supports it;
 // `worker` is the plain-SIMD fallback. This tiny module (an i8x16.relaxed_swizzle) tells which.
 const RELAXED_SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0,

@@ -46,7 +46,10 @@ pub enum ToWorker {
 
 /// Worker → page.
 // Messages are built a few times a second and moved once: their size does not matter.
-#[allow(clippy::large_enum_variant)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "messages are built a few times a second and moved once"
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
     /// The worker's message handler is installed; commands sent before this are lost.

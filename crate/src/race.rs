@@ -287,7 +287,10 @@ pub struct Lane {
 
 /// Evaluation due at a report boundary; training waits until it is done.
 // One per lane, replaced a few times per epoch: its size does not matter.
-#[allow(clippy::large_enum_variant)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per lane, replaced a few times per epoch"
+)]
 #[derive(Clone, Debug)]
 enum Pending {
     /// The interval report's validation images.

@@ -69,7 +69,10 @@ pub struct EpochReport {
 
 /// Something a lane has to say after advancing.
 // Built a few times per epoch and moved once: size does not matter, boxing would only add noise.
-#[allow(clippy::large_enum_variant)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built a few times per epoch and moved once; boxing would only add noise"
+)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum LaneEvent {
     Interval(IntervalReport),

@@ -164,7 +164,7 @@ mod cli {
         let outputs = run(&mut lanes, &data, &config, &args);
         print_table(&outputs, &config);
         if let Some(dir) = &args.plots {
-            let lanes: Vec<LaneSeries> = outputs
+            let lanes: Vec<LaneSeries<'_>> = outputs
                 .iter()
                 .map(|o| LaneSeries::of_lane(&config, o.lane, &o.reports, &o.epochs))
                 .collect();

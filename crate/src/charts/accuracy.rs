@@ -73,7 +73,7 @@ pub struct AccuracyChart {
 
 impl AccuracyChart {
     /// `target` is a fraction in (0, 1]; anything else draws no finish line.
-    pub fn new(lanes: &[LaneSeries], target: f32) -> AccuracyChart {
+    pub fn new(lanes: &[LaneSeries<'_>], target: f32) -> AccuracyChart {
         let target = f64::from(target);
         let target_pct =
             (target.is_finite() && target > 0.0 && target <= 1.0).then_some(target * 100.0);
@@ -256,7 +256,7 @@ pub fn place_target_label(
 }
 
 /// Labels the finish line on a translucent white box over the data.
-fn draw_target_label(s: &mut Surface, plot: Rect, y: f64, label: &str, points: &[(f64, f64)]) {
+fn draw_target_label(s: &mut Surface<'_>, plot: Rect, y: f64, label: &str, points: &[(f64, f64)]) {
     let size = (
         s.text_width(label, TICK_FONT) + s.px(6.0),
         s.px(TICK_FONT + 4.0),

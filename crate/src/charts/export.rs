@@ -10,7 +10,7 @@ pub const FIGURE_SIZE: (f64, f64) = (720.0, 360.0);
 /// Writes every chart of `lanes` (loss.svg, accuracy.svg, gradients.svg, units.svg) into `dir`,
 /// creating it if needed; `target` (a fraction) is the accuracy chart's finish line. Returns
 /// the files written.
-pub fn write_svgs(dir: &Path, lanes: &[LaneSeries], target: f32) -> io::Result<Vec<PathBuf>> {
+pub fn write_svgs(dir: &Path, lanes: &[LaneSeries<'_>], target: f32) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     Chart::ALL
         .iter()
@@ -33,7 +33,7 @@ mod tests {
     }
 
     /// Points of a `points` attribute.
-    fn point_count(node: &roxmltree::Node) -> usize {
+    fn point_count(node: &roxmltree::Node<'_, '_>) -> usize {
         node.attribute("points").map_or(0, |p| p.split(' ').count())
     }
 

@@ -123,7 +123,7 @@ impl Frame {
     }
 
     /// Grid, axes, tick marks and labels, axis names and the legend.
-    pub fn draw(&self, s: &mut Surface, legend: &Legend) {
+    pub fn draw(&self, s: &mut Surface<'_>, legend: &Legend) {
         let r = self.plot;
         let (grid, minor, axis) = (
             s.stroke(GRID, 1.0),
@@ -178,7 +178,7 @@ impl Frame {
     }
 
     /// The centred hint on an empty chart.
-    pub fn draw_hint(&self, s: &mut Surface, text: &str) {
+    pub fn draw_hint(&self, s: &mut Surface<'_>, text: &str) {
         let mut f = s.font(HINT_FONT);
         f.italic = true;
         let r = self.plot;
@@ -200,7 +200,7 @@ pub struct LaneLine {
 /// Every lane's line, each as the reports in a thin pale line and over it the same smoothed
 /// across ±5 CSS px in the lane's colour (so per-report noise doesn't turn long races into a
 /// band), thinned to two points per CSS pixel column. A lone point is a dot.
-pub fn draw_lane_lines(s: &mut Surface, frame: &Frame, lines: &[LaneLine]) {
+pub fn draw_lane_lines(s: &mut Surface<'_>, frame: &Frame, lines: &[LaneLine]) {
     let (x0, x1) = frame.x.range;
     let columns = frame.columns();
     let half_width = 5.0 * (x1 - x0) / columns as f64;

@@ -94,7 +94,7 @@ pub fn first_to_last(g: &[f32]) -> Option<f64> {
 }
 
 impl GradientsChart {
-    pub fn new(lanes: &[LaneSeries]) -> GradientsChart {
+    pub fn new(lanes: &[LaneSeries<'_>]) -> GradientsChart {
         let found: Vec<_> = lanes
             .iter()
             .map(|l| gradient_profiles(l, MAX_HISTORY))

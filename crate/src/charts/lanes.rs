@@ -72,7 +72,7 @@ pub fn lane_label(config: &RaceConfig, index: usize) -> String {
 
 /// Progress of the furthest lane in epochs, rounded up to a whole epoch (at least 1): the x
 /// axis grows an epoch at a time.
-pub fn epoch_axis_end(lanes: &[LaneSeries]) -> f64 {
+pub fn epoch_axis_end(lanes: &[LaneSeries<'_>]) -> f64 {
     let furthest = lanes
         .iter()
         .flat_map(|l| {
@@ -87,7 +87,7 @@ pub fn epoch_axis_end(lanes: &[LaneSeries]) -> f64 {
 }
 
 /// Images per epoch, read off the reports (samples seen ÷ epochs done), for the x axis name.
-pub fn samples_per_epoch(lanes: &[LaneSeries]) -> Option<u64> {
+pub fn samples_per_epoch(lanes: &[LaneSeries<'_>]) -> Option<u64> {
     lanes
         .iter()
         .flat_map(|l| l.intervals.iter().rev().take(1))
@@ -103,7 +103,7 @@ pub fn samples_per_epoch(lanes: &[LaneSeries]) -> Option<u64> {
 }
 
 /// The x axis name of charts over epochs.
-pub fn epoch_axis_name(lanes: &[LaneSeries]) -> String {
+pub fn epoch_axis_name(lanes: &[LaneSeries<'_>]) -> String {
     match samples_per_epoch(lanes) {
         Some(n) if n >= 1000 => format!("epochs (1 epoch = {} images) →", thousands(n)),
         _ => "epochs →".to_string(),

@@ -109,7 +109,7 @@ impl Legend {
         }
     }
 
-    pub fn draw(&self, s: &mut Surface, layout: &LegendLayout) {
+    pub fn draw(&self, s: &mut Surface<'_>, layout: &LegendLayout) {
         let mid = s.px(LEGEND_LINE / 2.0);
         let middle_left = (HAlign::Left, VAlign::Middle);
         for (e, &(x, y)) in self.entries.iter().zip(&layout.entries) {
@@ -138,7 +138,7 @@ impl Legend {
     }
 }
 
-fn draw_swatch(s: &mut Surface, swatch: Swatch, x: f64, cy: f64) {
+fn draw_swatch(s: &mut Surface<'_>, swatch: Swatch, x: f64, cy: f64) {
     let w = s.px(SWATCH_W);
     match swatch {
         Swatch::Line(c) => s.hline(x, x + w, cy, &s.stroke(c, 2.5)),

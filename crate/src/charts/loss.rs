@@ -29,7 +29,7 @@ pub struct LossChart {
 }
 
 impl LossChart {
-    pub fn new(lanes: &[LaneSeries]) -> LossChart {
+    pub fn new(lanes: &[LaneSeries<'_>]) -> LossChart {
         let mut lines: Vec<LaneLine> = lanes
             .iter()
             .map(|l| LaneLine {
@@ -134,7 +134,7 @@ impl LossChart {
     }
 }
 
-fn draw_cross(s: &mut Surface, (x, y): (f64, f64), c: Color) {
+fn draw_cross(s: &mut Surface<'_>, (x, y): (f64, f64), c: Color) {
     let r = s.px(4.5);
     let stroke = s.stroke(c, 2.0);
     s.p.polyline(&[(x - r, y - r), (x + r, y + r)], &stroke);

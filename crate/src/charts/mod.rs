@@ -79,7 +79,7 @@ impl Chart {
     pub fn draw(
         self,
         p: &mut dyn Painter,
-        lanes: &[LaneSeries],
+        lanes: &[LaneSeries<'_>],
         target: f32,
         dpr: f64,
     ) -> Option<Rect> {
@@ -94,7 +94,7 @@ impl Chart {
     /// The chart as an SVG document of `css_w` × `css_h` CSS pixels at ratio `dpr`.
     pub fn svg(
         self,
-        lanes: &[LaneSeries],
+        lanes: &[LaneSeries<'_>],
         target: f32,
         (css_w, css_h): (f64, f64),
         dpr: f64,

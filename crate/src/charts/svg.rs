@@ -9,7 +9,6 @@
 
 use super::painter::all_finite;
 use super::painter::{Anchor, Color, Font, HAlign, Painter, Rect, Stroke, TextMeasure, VAlign};
-use std::fmt::Write;
 
 /// Helvetica advance widths, in 1/1000 em, for ' ' (32) to '~' (126).
 const ASCII_WIDTHS: [u16; 95] = [
@@ -111,7 +110,7 @@ fn points(pts: &[(f64, f64)]) -> String {
         if i > 0 {
             out.push(' ');
         }
-        let _ = write!(out, "{},{}", num(x), num(y));
+        out.push_str(&format!("{},{}", num(x), num(y)));
     }
     out
 }
@@ -132,10 +131,10 @@ fn stroke_attr(s: &Stroke) -> String {
         num(s.width)
     );
     if s.color.a < 1.0 {
-        let _ = write!(out, " stroke-opacity=\"{}\"", num3(s.color.a));
+        out.push_str(&format!(" stroke-opacity=\"{}\"", num3(s.color.a)));
     }
     if let Some((dash, gap)) = s.dash {
-        let _ = write!(out, " stroke-dasharray=\"{} {}\"", num(dash), num(gap));
+        out.push_str(&format!(" stroke-dasharray=\"{} {}\"", num(dash), num(gap)));
     }
     out
 }
@@ -207,51 +206,47 @@ impl Painter for SvgPainter {
         self.body.clear();
         self.clip_open = false;
         let (w, h) = (num(self.width), num(self.height));
-        let _ = writeln!(
-            self.body,
-            "<rect width=\"{w}\" height=\"{h}\"{}/>",
+        self.body.push_str(&format!(
+            "<rect width=\"{w}\" height=\"{h}\"{}/>\n",
             fill_attr(color)
-        );
+        ));
     }
 
     fn polyline(&mut self, pts: &[(f64, f64)], stroke: &Stroke) {
         if pts.len() < 2 || !all_finite(pts) || stroke.width.is_nan() || stroke.width <= 0.0 {
             return;
         }
-        let _ = writeln!(
-            self.body,
+        self.body.push_str(&format!(
             "<polyline points=\"{}\" fill=\"none\"{} stroke-linecap=\"round\" \
-             stroke-linejoin=\"round\"/>",
+             stroke-linejoin=\"round\"/>\n",
             points(pts),
             stroke_attr(stroke)
-        );
+        ));
     }
 
     fn polygon(&mut self, pts: &[(f64, f64)], fill: Color) {
         if pts.len() < 3 || !all_finite(pts) {
             return;
         }
-        let _ = writeln!(
-            self.body,
-            "<polygon points=\"{}\"{}/>",
+        self.body.push_str(&format!(
+            "<polygon points=\"{}\"{}/>\n",
             points(pts),
             fill_attr(fill)
-        );
+        ));
     }
 
     fn rect(&mut self, r: Rect, fill: Color) {
         if !r.is_finite() || r.width() <= 0.0 || r.height() <= 0.0 {
             return;
         }
-        let _ = writeln!(
-            self.body,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{}/>",
+        self.body.push_str(&format!(
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{}/>\n",
             num(r.left),
             num(r.top),
             num(r.width()),
             num(r.height()),
             fill_attr(fill)
-        );
+        ));
     }
 
     fn circle(&mut self, c: (f64, f64), radius: f64, fill: Option<Color>, stroke: Option<&Stroke>) {
@@ -264,40 +259,38 @@ impl Painter for SvgPainter {
         }
         let fill = fill.map_or(" fill=\"none\"".to_string(), fill_attr);
         let stroke = stroke.map(stroke_attr).unwrap_or_default();
-        let _ = writeln!(
-            self.body,
-            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"{fill}{stroke}/>",
+        self.body.push_str(&format!(
+            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"{fill}{stroke}/>\n",
             num(c.0),
             num(c.1),
             num(radius)
-        );
+        ));
     }
 
     fn text(&mut self, text: &str, at: (f64, f64), font: &Font, anchor: Anchor, color: Color) {
         if text.is_empty() || !all_finite(&[at]) {
             return;
         }
-        let _ = writeln!(
-            self.body,
-            "<text{}{}>{}</text>",
+        self.body.push_str(&format!(
+            "<text{}{}>{}</text>\n",
             text_attrs(at, font, anchor),
             fill_attr(color),
             escape(text)
-        );
+        ));
     }
 
     fn text_runs(&mut self, runs: &[(&str, Color)], at: (f64, f64), font: &Font, anchor: Anchor) {
         if runs.iter().all(|r| r.0.is_empty()) || !all_finite(&[at]) {
             return;
         }
-        let _ = write!(self.body, "<text{}>", text_attrs(at, font, anchor));
+        self.body
+            .push_str(&format!("<text{}>", text_attrs(at, font, anchor)));
         for (text, color) in runs.iter().filter(|r| !r.0.is_empty()) {
-            let _ = write!(
-                self.body,
+            self.body.push_str(&format!(
                 "<tspan{}>{}</tspan>",
                 fill_attr(*color),
                 escape(text)
-            );
+            ));
         }
         self.body.push_str("</text>\n");
     }
@@ -313,15 +306,14 @@ impl Painter for SvgPainter {
             // Edges from the grid, not accumulated widths, so cells meet without seams.
             let x0 = r.left + col as f64 * cw;
             let y0 = r.top + row as f64 * ch;
-            let _ = writeln!(
-                self.body,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{}/>",
+            self.body.push_str(&format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{}/>\n",
                 num(x0),
                 num(y0),
                 num(r.left + (col + 1) as f64 * cw - x0),
                 num(r.top + (row + 1) as f64 * ch - y0),
                 fill_attr(c)
-            );
+            ));
         }
         self.body.push_str("</g>\n");
     }
@@ -333,15 +325,14 @@ impl Painter for SvgPainter {
         };
         self.clips += 1;
         let id = self.clips;
-        let _ = writeln!(
-            self.body,
-            "<clipPath id=\"clip{id}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>",
+        self.body.push_str(&format!("<clipPath id=\"clip{id}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>\n",
             num(r.left),
             num(r.top),
             num(r.width().max(0.0)),
             num(r.height().max(0.0))
-        );
-        let _ = writeln!(self.body, "<g clip-path=\"url(#clip{id})\">");
+        ));
+        self.body
+            .push_str(&format!("<g clip-path=\"url(#clip{id})\">\n"));
         self.clip_open = true;
     }
 }
@@ -566,8 +557,9 @@ mod tests {
         let groups = elements(&doc, "g");
         assert_eq!(groups[0].attribute("clip-path"), Some("url(#clip1)"));
         assert_eq!(groups[1].attribute("clip-path"), Some("url(#clip2)"));
-        let in_group =
-            |g: &roxmltree::Node| g.children().filter(|n| n.has_tag_name("polyline")).count();
+        let in_group = |g: &roxmltree::Node<'_, '_>| {
+            g.children().filter(|n| n.has_tag_name("polyline")).count()
+        };
         assert_eq!((in_group(&groups[0]), in_group(&groups[1])), (1, 1));
         // The third line is outside any clip.
         let top_level = doc

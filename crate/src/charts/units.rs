@@ -35,7 +35,7 @@ fn percent(v: Option<&f32>) -> Option<f64> {
 }
 
 impl UnitsChart {
-    pub fn new(lanes: &[LaneSeries]) -> UnitsChart {
+    pub fn new(lanes: &[LaneSeries<'_>]) -> UnitsChart {
         let units: Vec<LaneUnits> = lanes
             .iter()
             .map(|l| LaneUnits {
@@ -165,8 +165,9 @@ impl UnitsChart {
                     s.rect(Rect::new(px0, top_of(v), px1, base), c);
                 }
                 // Values: saturated above its bar, dead above the solid bar when there is room.
-                let label_fits =
-                    |s: &Surface, t: &str| s.text_width(t, NOTE_FONT) <= (px1 - px0) + s.px(6.0);
+                let label_fits = |s: &Surface<'_>, t: &str| {
+                    s.text_width(t, NOTE_FONT) <= (px1 - px0) + s.px(6.0)
+                };
                 let cx = (px0 + px1) / 2.0;
                 if let Some(v) = sat {
                     let t = format!("{v:.0}");

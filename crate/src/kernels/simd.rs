@@ -1,5 +1,7 @@
 //! A register-tiled wasm `simd128` matrix product (with fused multiply-add from relaxed SIMD
-//! when built with the `relaxed-simd` feature: ~48 instead of ~41 GFLOP/s in Chromium here).
+//! when built with the `relaxed-simd` feature, faster by a host-dependent share: +17% on an AMD
+//! EPYC host, up to twice as fast on an Intel Xeon; `bash .ci/bench` measures it, the README
+//! gives the figures).
 //!
 //! Written by hand because the generic path (matrixmultiply behind nalgebra) allocates a packing
 //! buffer on every call and is slower in wasm on our shapes; this one keeps its packing buffers
@@ -207,7 +209,10 @@ fn madd(a: v128, b: v128, c: v128) -> v128 {
 /// # Safety
 /// Every (i0 + r, j0 + q) with r < mr, q < nr must address an element of the matrix at `c`
 /// with strides (rsc, csc).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the tile, the output pointer and its strides and bounds are all needed; a struct would only wrap them"
+)]
 #[inline(always)]
 unsafe fn store_tile(
     tile: &[v128; 8],

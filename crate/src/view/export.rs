@@ -16,7 +16,7 @@ pub struct LaneReports<'a> {
 /// Every report of every lane as CSV: one row per interval report and per epoch report (column
 /// `kind`), per-layer figures in their own columns (`grad_norm_L1`… input side first,
 /// `dead_h1`…, `inactive_h1`… per hidden layer). Empty cells where a kind has no such figure.
-pub fn race_csv(lanes: &[LaneReports]) -> String {
+pub fn race_csv(lanes: &[LaneReports<'_>]) -> String {
     let layers = lanes
         .iter()
         .flat_map(|l| {

@@ -1,6 +1,7 @@
 //! The charts' painter for HTML canvases: the Canvas 2D context, with text measured by the
 //! canvas's own `measureText`. The charts themselves are in `crate::charts`.
 
+use super::dom::log_failure;
 use crate::charts::{Anchor, Chart, Color, Font, HAlign, LaneSeries, Painter, Rect, Stroke};
 use crate::charts::{TextMeasure, VAlign};
 use std::cell::RefCell;
@@ -13,7 +14,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 pub fn draw(
     canvas: &HtmlCanvasElement,
     chart: Chart,
-    lanes: &[LaneSeries],
+    lanes: &[LaneSeries<'_>],
     target: f32,
     dpr: f64,
 ) -> Result<Option<Rect>, String> {
@@ -71,7 +72,7 @@ impl CanvasPainter {
             None => js_sys::Array::new(),
         };
         // Only fails for non-finite lengths, which then draw solid.
-        let _ = self.ctx.set_line_dash(&dash);
+        log_failure(self.ctx.set_line_dash(&dash), "a dash pattern");
     }
 
     fn path(&self, pts: &[(f64, f64)]) {
@@ -161,7 +162,10 @@ impl Painter for CanvasPainter {
         }
         self.ctx.begin_path();
         // Only fails for a negative radius, excluded above.
-        let _ = self.ctx.arc(c.0, c.1, radius, 0.0, std::f64::consts::TAU);
+        log_failure(
+            self.ctx.arc(c.0, c.1, radius, 0.0, std::f64::consts::TAU),
+            "a circle",
+        );
         if let Some(f) = fill {
             self.ctx.set_fill_style_str(&f.css());
             self.ctx.fill();
@@ -189,7 +193,7 @@ impl Painter for CanvasPainter {
         });
         self.ctx.set_fill_style_str(&color.css());
         // Fails only for non-finite coordinates, excluded above.
-        let _ = self.ctx.fill_text(text, at.0, at.1);
+        log_failure(self.ctx.fill_text(text, at.0, at.1), "a text");
     }
 
     fn cells(&mut self, r: Rect, cols: usize, rows: usize, colors: &[Color]) {
@@ -221,12 +225,15 @@ impl Painter for CanvasPainter {
             return;
         }
         self.ctx.set_image_smoothing_enabled(false);
-        let _ = self.ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
-            &scratch,
-            r.left,
-            r.top,
-            r.width(),
-            r.height(),
+        log_failure(
+            self.ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+                &scratch,
+                r.left,
+                r.top,
+                r.width(),
+                r.height(),
+            ),
+            "a cell grid",
         );
         self.ctx.set_image_smoothing_enabled(true);
     }

@@ -68,18 +68,31 @@ pub fn on<E: JsCast + 'static>(
 /// Calls `f` on the next animation frame.
 pub fn next_frame(f: impl FnOnce() + 'static) {
     let closure = Closure::once_into_js(f);
-    let _ = window().request_animation_frame(closure.unchecked_ref());
+    if let Err(e) = window().request_animation_frame(closure.unchecked_ref()) {
+        web_sys::console::error_2(&"requestAnimationFrame failed".into(), &e);
+    }
 }
 
 /// Calls `f` once, after `ms` milliseconds.
 pub fn after_ms(ms: f64, f: impl FnOnce() + 'static) {
     let closure = Closure::once_into_js(f);
-    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+    if let Err(e) = window().set_timeout_with_callback_and_timeout_and_arguments_0(
         closure.unchecked_ref(),
         ms.ceil() as i32,
-    );
+    ) {
+        web_sys::console::error_2(&"setTimeout failed".into(), &e);
+    }
 }
 
+/// Sets one CSS property. It fails only on a read-only declaration, which an element's own
+/// style never is: then the element keeps its look and the console says so.
 pub fn set_style(el: &HtmlElement, property: &str, value: &str) {
-    let _ = el.style().set_property(property, value);
+    log_failure(el.style().set_property(property, value), "setting a style");
+}
+
+/// Logs a DOM call that failed, for calls whose failure leaves the page usable.
+pub fn log_failure(result: Result<(), JsValue>, what: &str) {
+    if let Err(e) = result {
+        web_sys::console::error_2(&format!("{what} failed").into(), &e);
+    }
 }

@@ -1,6 +1,7 @@
 //! The drawing pad: pointer input (mouse, touch, pen) painted as round strokes, and the 28×28
 //! preview of what the networks actually see.
 
+use super::dom::log_failure;
 use crate::network::INPUT;
 use crate::preprocess::{InkChannel, preprocess_rgba};
 use wasm_bindgen::{Clamped, JsCast};
@@ -68,11 +69,18 @@ impl Pad {
         if e.button() != 0 && e.pointer_type() == "mouse" {
             return false;
         }
-        let _ = self.canvas.set_pointer_capture(e.pointer_id());
+        // Without capture a stroke leaving the pad ends there; drawing still works.
+        log_failure(
+            self.canvas.set_pointer_capture(e.pointer_id()),
+            "pointer capture",
+        );
         self.pointer = Some(e.pointer_id());
         let (x, y) = self.point(e);
         self.ctx.begin_path();
-        let _ = self.ctx.arc(x, y, BRUSH / 2.0, 0.0, std::f64::consts::TAU);
+        log_failure(
+            self.ctx.arc(x, y, BRUSH / 2.0, 0.0, std::f64::consts::TAU),
+            "drawing a dot",
+        );
         self.ctx.fill();
         self.last = Some((x, y));
         self.has_ink = true;
@@ -133,7 +141,7 @@ impl Pad {
             px.copy_from_slice(&[v, v, v, 255]);
         }
         if let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), 28, 28) {
-            let _ = self.preview.put_image_data(&img, 0.0, 0.0);
+            log_failure(self.preview.put_image_data(&img, 0.0, 0.0), "the preview");
         }
     }
 

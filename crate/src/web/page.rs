@@ -88,7 +88,7 @@ pub fn reports() -> Result<JsValue, String> {
     }
     let mut out = Err("the page is not running".to_string());
     with_app(|app| {
-        let lanes: Vec<Reports> = app
+        let lanes: Vec<Reports<'_>> = app
             .view
             .lanes
             .iter()
@@ -411,7 +411,7 @@ impl App {
         let labels: Vec<String> = (0..self.view.lanes.len())
             .map(|i| self.view.label(i))
             .collect();
-        let lanes: Vec<LaneReports> = self
+        let lanes: Vec<LaneReports<'_>> = self
             .view
             .lanes
             .iter()
