@@ -17,6 +17,7 @@ pub mod optimizer;
 pub mod preprocess;
 pub mod protocol;
 pub mod race;
+pub mod record;
 pub mod report;
 pub mod settings;
 pub mod view;
