@@ -1,5 +1,5 @@
 // Taking the data away: after a short race, the page's downloads happen and parse — the race as
-// CSV (one row per report per lane) and each chart as PNG and SVG.
+// JSON (the CLI's schema) and CSV (one row per report per lane) and each chart as PNG and SVG.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -36,7 +36,7 @@ function parseCsv(text) {
   return rows;
 }
 
-test("after a race, the CSV download holds every report of every lane and each chart downloads as a PNG and an SVG", async () => {
+test("after a race, the JSON (the CLI schema + settings URL) and CSV downloads hold every report of every lane and each chart downloads as a PNG and an SVG", async () => {
   const { page, problems } = await openPage(shared.browser.context,
     shared.server.url + "?epochs=1&train=3000&lanes=sigmoid,relu&lane_lr=0.1,0.05");
   await waitReady(page);
@@ -44,6 +44,26 @@ test("after a race, the CSV download holds every report of every lane and each c
   await page.waitForFunction(() => document.querySelector("[data-testid=start]").textContent === "Race again",
     null, { timeout: 60_000, polling: 200 });
   const lanes = await reports(page);
+
+  const json = await download(page, "[data-testid=download-json]");
+  assert.match(json.name, /^activation-race-sigmoid-relu-seed42\.json$/);
+  const record = JSON.parse(json.bytes.toString("utf8"));
+  // The schema of `race --json`: config, layer sizes, parameters, and per lane its reports.
+  assert.deepEqual(record.layer_sizes, [784, 128, 64, 10]);
+  assert.equal(record.parameters, 109_386);
+  assert.equal(record.config.train_size, 3000);
+  assert.deepEqual(record.config.lane_learning_rates.map((r) => +r.toFixed(3)), [0.1, 0.05]);
+  for (const l of lanes) {
+    const mine = record.lanes[l.lane];
+    assert.equal(mine.activation, l.activation);
+    assert.equal(mine.state, "finished");
+    assert.equal(mine.reports.length, l.intervals.length);
+    assert.deepEqual(mine.epochs.map((e) => e.test_accuracy), l.epochs.map((e) => e.test_accuracy));
+  }
+  // The settings URL reproduces the race.
+  const again = new URL(record.settings_url);
+  assert.equal(again.searchParams.get("lane_lr"), "0.1,0.05");
+  assert.equal(again.searchParams.get("train"), "3000");
 
   const csv = await download(page, "[data-testid=download-csv]");
   assert.match(csv.name, /^activation-race-sigmoid-relu-seed42\.csv$/);

@@ -1,7 +1,49 @@
-//! A race's reports as files a person can take away: CSV for spreadsheets (one row per report
-//! per lane).
+//! A race's reports as files a person can take away: JSON in the schema of `race --json` (plus
+//! the page's settings URL) and CSV for spreadsheets (one row per report per lane).
 
+use super::race::{LanePhase, RaceView};
+use crate::race::LaneState;
+use crate::record::{LaneRecord, RaceRecord};
 use crate::report::{EpochReport, IntervalReport};
+use serde::{Deserialize, Serialize};
+
+/// What the page's JSON download holds: the `race --json` record, and the address that
+/// reproduces the race on the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageRecord {
+    #[serde(flatten)]
+    pub record: RaceRecord,
+    pub settings_url: String,
+}
+
+/// The race as the page knows it, as the CLI would record it. `page_url` is the page's address
+/// without its query.
+pub fn page_record(view: &RaceView, page_url: &str) -> PageRecord {
+    let lanes = view
+        .lanes
+        .iter()
+        .map(|l| LaneRecord {
+            lane: l.index,
+            activation: l.activation,
+            learning_rate: view.config.learning_rate_of(l.index),
+            state: match l.phase {
+                LanePhase::Finished => LaneState::Finished,
+                LanePhase::Diverged { .. } => LaneState::Diverged,
+                _ => LaneState::Training,
+            },
+            reports: l.intervals.clone(),
+            epochs: l.epochs.clone(),
+            messages: match &l.phase {
+                LanePhase::Diverged { message } => vec![message.clone()],
+                _ => Vec::new(),
+            },
+        })
+        .collect();
+    PageRecord {
+        record: RaceRecord::new(&view.config, lanes),
+        settings_url: format!("{page_url}?{}", crate::settings::to_query(&view.config)),
+    }
+}
 
 /// One lane's reports, as the export sees them.
 pub struct LaneReports<'a> {
@@ -229,6 +271,53 @@ mod tests {
             lines[3].ends_with(",0.1,0.2,0.3,0,0.25,0.5,0.5"),
             "{}",
             lines[3]
+        );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_json_record_is_the_clis_schema_plus_the_settings_url() {
+        use crate::protocol::FromWorker;
+        use crate::race::RaceConfig;
+        use crate::report::LaneEvent;
+        use crate::view::race::Msg;
+        let mut v = RaceView::new(RaceConfig::default());
+        v.update(Msg::Boot, 0.0);
+        for lane in 0..2 {
+            for message in [
+                FromWorker::Ready,
+                FromWorker::Configured {
+                    lane,
+                    parameters: 1,
+                    layer_sizes: vec![],
+                },
+                FromWorker::Event(LaneEvent::Interval(interval(0.5, 0.7))),
+                FromWorker::Event(LaneEvent::Epoch(epoch())),
+            ] {
+                v.update(Msg::FromWorker { lane, message }, 0.0);
+            }
+        }
+        v.update(
+            Msg::FromWorker {
+                lane: 1,
+                message: FromWorker::Event(LaneEvent::Finished { lane: 1 }),
+            },
+            0.0,
+        );
+        let page = page_record(&v, "http://127.0.0.1:8080/");
+        let text = serde_json::to_string(&page).unwrap();
+        // The CLI's reader takes it as a race record...
+        let record: RaceRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(record.layer_sizes, vec![784, 128, 64, 10]);
+        assert_eq!(record.parameters, 109_386);
+        assert_eq!(record.lanes[1].state, LaneState::Finished);
+        assert_eq!(record.lanes[0].state, LaneState::Training);
+        assert_eq!(record.lanes[0].reports.len(), 1);
+        // ...with the settings URL beside it.
+        let back: PageRecord = serde_json::from_str(&text).unwrap();
+        assert!(
+            back.settings_url
+                .starts_with("http://127.0.0.1:8080/?hidden=128,64&lanes=sigmoid,relu")
         );
     }
 

@@ -18,7 +18,7 @@ use crate::protocol::FromWorker;
 use crate::race::RaceConfig;
 use crate::report::{EpochReport, IntervalReport};
 use crate::settings;
-use crate::view::export::{LaneReports, race_csv};
+use crate::view::export::{LaneReports, page_record, race_csv};
 use crate::view::pacing::{Pacer, Plan};
 use crate::view::race::{Command, Msg, RaceView, Redraw};
 use crate::view::summaries::{ChartKind, chart_table};
@@ -407,6 +407,33 @@ impl App {
         format!("activation-race-{}-seed{}", lanes.join("-"), c.seed)
     }
 
+    fn download_json(&self) {
+        let location = dom::window().location();
+        let page_url = format!(
+            "{}{}",
+            location.origin().unwrap_or_default(),
+            location.pathname().unwrap_or_default()
+        );
+        let record = page_record(&self.view, &page_url);
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        let text = serde::Serialize::serialize(&record, &serializer)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                js_sys::JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &2.into())
+                    .map_err(|e| super::data::js_message(&e))
+            })
+            .map(String::from);
+        let name = format!("{}.json", self.file_stem());
+        match text {
+            Ok(text) => {
+                if let Err(e) = download::save_text(&name, "application/json", &text) {
+                    show_error_directly(&e);
+                }
+            }
+            Err(e) => show_error_directly(&format!("the race could not be written as JSON: {e}")),
+        }
+    }
+
     fn download_csv(&self) {
         let labels: Vec<String> = (0..self.view.lanes.len())
             .map(|i| self.view.label(i))
@@ -684,6 +711,7 @@ fn wire_events() {
     button("clear", App::clear_pad);
     button("random-digit", App::random_test_digit);
     button("download-csv", |a| a.download_csv());
+    button("download-json", |a| a.download_json());
     if let Ok(charts) = by_id::<HtmlElement>("charts") {
         on::<Event>(&charts, "click", |e| {
             let Some(target) = target_of(&e) else { return };
