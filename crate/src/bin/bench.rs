@@ -48,6 +48,21 @@ mod bench {
         /// Also write the results here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Instead of the benchmark, train exactly this many batches of one network and exit: a
+        /// fixed workload for `valgrind --tool=callgrind` instruction counts and A/B timings of
+        /// two builds (subtract a run with 0 steps to leave out loading the data).
+        #[arg(long)]
+        fixed_steps: Option<usize>,
+        /// With --fixed-steps: the activation.
+        #[arg(long, default_value = "relu")]
+        activation: Activation,
+        /// With --fixed-steps: hidden layer widths.
+        #[arg(long, value_delimiter = ',', default_value = "128,64")]
+        hidden: Vec<usize>,
+        /// With --fixed-steps: run a whole lane (interval reports every 1/20 epoch with their
+        /// validation pass and unit statistics) instead of bare training steps.
+        #[arg(long)]
+        lane: bool,
     }
 
     #[derive(Serialize)]
@@ -95,6 +110,10 @@ mod bench {
             }
         };
         let b = args.batch;
+        if let Some(steps) = args.fixed_steps {
+            fixed_run(&data, &args.hidden, args.activation, b, steps, args.lane);
+            return ExitCode::SUCCESS;
+        }
         eprintln!("matrix multiply (single thread, f32, in-place gemm)…");
         let shapes = [
             ("512×512 · 512×512", 512, 512, 512, false),
@@ -306,6 +325,71 @@ mod bench {
         };
         let [mut with, mut without] = rates;
         (median(&mut with), median(&mut without))
+    }
+
+    /// Trains `steps` batches (bare SGD steps with gradient norms, or a whole lane with its
+    /// reports) and prints the rate and a checksum of the result (so that nothing is optimised
+    /// away and two builds can be seen to compute the same thing).
+    fn fixed_run(
+        data: &Mnist,
+        hidden: &[usize],
+        act: Activation,
+        batch: usize,
+        steps: usize,
+        lane: bool,
+    ) {
+        let start = Instant::now();
+        let checksum: f64 = if lane {
+            let config = RaceConfig {
+                hidden: hidden.to_vec(),
+                activations: vec![act],
+                batch_size: batch,
+                ..RaceConfig::default()
+            };
+            let mut lane = Lane::new(&config, 0).expect("valid config");
+            let mut events = Vec::new();
+            let mut left = steps;
+            while left > 0 && lane.state() == activation_race::LaneState::Training {
+                left -= lane.advance(data, left, &mut events);
+            }
+            events
+                .iter()
+                .map(|e| match e {
+                    LaneEvent::Interval(r) => r.val_loss as f64,
+                    LaneEvent::Epoch(r) => r.test_loss as f64,
+                    _ => 0.0,
+                })
+                .sum()
+        } else {
+            let mut net = Mlp::new(INPUT, hidden, CLASSES, act, 0.01, InitScheme::Glorot, 42);
+            let mut ws = Workspace::new(&net, batch);
+            let mut grads = net.gradients();
+            let mut opt = Optimizer::new(OptimizerKind::Sgd, 0.1, &net);
+            let mut grad_norms = vec![0.0; net.layers.len()];
+            let train = data.train_split(usize::MAX);
+            let mut order = Vec::new();
+            epoch_order(42, 0, train.len, &mut order);
+            let mut labels = Vec::with_capacity(batch);
+            let mut loss_sum = 0.0;
+            for i in 0..steps {
+                let start = (i * batch) % (train.len - batch);
+                let idx = &order[start..start + batch];
+                ws.load_images(idx.iter().map(|&j| train.image(j as usize)));
+                labels.clear();
+                labels.extend(idx.iter().map(|&j| train.label(j as usize)));
+                net.forward(&mut ws, batch);
+                loss_sum += net.backward(&mut ws, &mut grads, &labels) as f64;
+                opt.step(&mut net, &grads, Some(&mut grad_norms));
+            }
+            loss_sum
+        };
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "{} {} steps of {batch}: {:.0} samples/s, checksum {checksum:.6}",
+            act.key(),
+            steps,
+            (steps * batch) as f64 / secs
+        );
     }
 
     /// Seconds the dead/saturated probe adds to one interval report's validation pass.
