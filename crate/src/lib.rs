@@ -14,6 +14,7 @@ pub mod optimizer;
 pub mod preprocess;
 pub mod protocol;
 pub mod race;
+pub mod record;
 pub mod report;
 pub mod settings;
 

@@ -17,12 +17,12 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use activation_race::native::default_data_dir;
-    use activation_race::report::{EpochReport, IntervalReport, LaneEvent};
+    use activation_race::record::{LaneRecord, RaceRecord};
+    use activation_race::report::LaneEvent;
     use activation_race::{Activation, InitMode, Lane, LaneState, OptimizerKind, RaceConfig};
     use clap::Parser;
     use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-    use serde::Serialize;
     use std::path::PathBuf;
     use std::process::ExitCode;
     use std::sync::mpsc;
@@ -85,25 +85,6 @@ mod cli {
         quiet: bool,
     }
 
-    #[derive(Serialize)]
-    struct LaneOutput {
-        lane: usize,
-        activation: Activation,
-        learning_rate: f32,
-        state: LaneState,
-        reports: Vec<IntervalReport>,
-        epochs: Vec<EpochReport>,
-        messages: Vec<String>,
-    }
-
-    #[derive(Serialize)]
-    struct Output<'a> {
-        config: &'a RaceConfig,
-        layer_sizes: Vec<usize>,
-        parameters: usize,
-        lanes: Vec<LaneOutput>,
-    }
-
     pub fn main() -> ExitCode {
         let args = Args::parse();
         let config = RaceConfig {
@@ -160,12 +141,7 @@ mod cli {
         let outputs = run(&mut lanes, &data, &config, &args);
         print_table(&outputs, &config);
         if let Some(path) = &args.json {
-            let out = Output {
-                config: &config,
-                layer_sizes: config.layer_sizes(),
-                parameters: params,
-                lanes: outputs,
-            };
+            let out = RaceRecord::new(&config, outputs);
             let text = serde_json::to_string_pretty(&out).expect("reports serialize");
             if let Err(e) = std::fs::write(path, text) {
                 eprintln!("error: cannot write {}: {e}", path.display());
@@ -181,7 +157,7 @@ mod cli {
         data: &activation_race::Mnist,
         config: &RaceConfig,
         args: &Args,
-    ) -> Vec<LaneOutput> {
+    ) -> Vec<LaneRecord> {
         let total = (config.batches_per_epoch() * config.epochs as usize) as u64;
         let multi = MultiProgress::new();
         if args.quiet {
@@ -201,18 +177,7 @@ mod cli {
                 bar
             })
             .collect();
-        let mut outputs: Vec<LaneOutput> = lanes
-            .iter()
-            .map(|l| LaneOutput {
-                lane: l.index(),
-                activation: l.activation(),
-                learning_rate: l.learning_rate(),
-                state: l.state(),
-                reports: Vec::new(),
-                epochs: Vec::new(),
-                messages: Vec::new(),
-            })
-            .collect();
+        let mut outputs: Vec<LaneRecord> = lanes.iter().map(LaneRecord::new).collect();
 
         let (tx, rx) = mpsc::channel::<(usize, usize, Vec<LaneEvent>)>();
         let train = |lane: &mut Lane, tx: mpsc::Sender<(usize, usize, Vec<LaneEvent>)>| {
@@ -245,35 +210,28 @@ mod cli {
                 let bar = &bars[lane];
                 bar.inc(done as u64);
                 for event in events {
-                    let out = &mut outputs[lane];
-                    match event {
-                        LaneEvent::Interval(r) => {
-                            bar.set_message(format!(
-                                "epoch {} loss {:.3} val {:.2}% {:>6.0}/s",
-                                r.epoch,
-                                r.train_loss,
-                                100.0 * r.val_accuracy,
-                                r.samples_per_sec
-                            ));
-                            out.reports.push(r);
-                        }
-                        LaneEvent::Epoch(r) => out.epochs.push(r),
+                    match &event {
+                        LaneEvent::Interval(r) => bar.set_message(format!(
+                            "epoch {} loss {:.3} val {:.2}% {:>6.0}/s",
+                            r.epoch,
+                            r.train_loss,
+                            100.0 * r.val_accuracy,
+                            r.samples_per_sec
+                        )),
                         LaneEvent::Diverged { message, .. } => {
-                            bar.abandon_with_message(message.clone());
-                            out.messages.push(message);
+                            bar.abandon_with_message(message.clone())
                         }
                         LaneEvent::Finished { .. } => bar.finish(),
+                        _ => {}
                     }
+                    outputs[lane].record(event);
                 }
             }
         });
-        for (out, lane) in outputs.iter_mut().zip(lanes.iter()) {
-            out.state = lane.state();
-        }
         outputs
     }
 
-    fn print_table(outputs: &[LaneOutput], config: &RaceConfig) {
+    fn print_table(outputs: &[LaneRecord], config: &RaceConfig) {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
         let mut header = vec!["epoch".to_string()];
