@@ -1890,6 +1890,12 @@ mod tests {
                     grad_norms: grads.clone(),
                     dead_fraction: dead.clone(),
                     saturated_fraction: sat.clone(),
+                    activation_mean: vec![],
+                    activation_std: vec![],
+                    activation_histogram: vec![],
+                    mean_abs_slope: vec![],
+                    signal_share: vec![],
+                    sparsity: vec![],
                 });
                 if nan_reports >= 2 {
                     break 'outer;
@@ -1910,6 +1916,12 @@ mod tests {
                 grad_norms: last.grad_norms.clone(),
                 dead_fraction: last.dead_fraction.clone(),
                 saturated_fraction: last.saturated_fraction.clone(),
+                activation_mean: vec![],
+                activation_std: vec![],
+                activation_histogram: vec![],
+                mean_abs_slope: vec![],
+                signal_share: vec![],
+                sparsity: vec![],
                 samples_per_sec: 20_000.0,
                 epoch_secs: 3.0,
                 elapsed_secs: f64::from(epoch) * 3.0,

@@ -789,6 +789,7 @@ impl App {
                 l.finished = true;
                 l.running = false;
             }
+            LaneEvent::TestPredictions(_) => {}
         }
         self.race_view_dirty = true;
     }
