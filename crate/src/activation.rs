@@ -1,8 +1,14 @@
 //! Hidden-layer activation functions: the one thing that differs between the lanes of a race.
 //!
-//! Each activation is applied in place to a layer's pre-activations, and its derivative is
-//! computed from the *output* (for all four functions the output alone determines the
-//! derivative), so the backward pass needs no separate pre-activation buffer.
+//! Each activation is applied in place to a layer's pre-activations z. For six of the eight the
+//! output a = f(z) alone determines the derivative (Sigmoid, Tanh, ReLU, Leaky ReLU, ELU and
+//! Softplus are monotonic), so the backward pass needs no copy of z. GELU and SiLU are not
+//! monotonic — two inputs can give the same output with different slopes — so for them the
+//! [`Workspace`](crate::network::Workspace) also keeps z ([`Activation::needs_pre_activation`]).
+//!
+//! The exponentials, logarithms and the error function are written out ([`fast_exp`],
+//! `ln_1p`, `gaussian_tail`) as plain arithmetic instead of libm calls, so that the loops over a
+//! layer vectorize natively and in wasm.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -10,6 +16,10 @@ use std::str::FromStr;
 
 /// Default negative slope of [`Activation::LeakyRelu`].
 pub const DEFAULT_LEAKY_SLOPE: f32 = 0.01;
+
+/// Units whose |f′| is below this share of the activation's largest |f′| count as inactive
+/// (saturated), for every activation outside the ReLU family.
+pub const INACTIVE_SLOPE_SHARE: f32 = 0.01;
 
 /// A hidden-layer nonlinearity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,15 +33,30 @@ pub enum Activation {
     LeakyRelu,
     /// tanh(z). tanh′ = 1 − tanh² ≤ 1, zero-centred, but saturates like the sigmoid.
     Tanh,
+    /// Exponential linear unit with α = 1: z for z > 0, e^z − 1 otherwise (Clevert et al. 2015).
+    /// Smooth, outputs down to −1 (mean closer to 0), saturates for very negative z.
+    Elu,
+    /// Gaussian error linear unit, the exact form z·Φ(z) (Hendrycks & Gimpel 2016), Φ the
+    /// standard normal CDF. Not monotonic: dips to −0.17 near z = −0.75.
+    Gelu,
+    /// SiLU / Swish: z·σ(z) (Elfwing et al. 2017; Ramachandran et al. 2017). Not monotonic:
+    /// dips to −0.28 near z = −1.28.
+    Silu,
+    /// ln(1 + e^z): a smooth ReLU, always positive, f′ = σ(z).
+    Softplus,
 }
 
 impl Activation {
     /// All activations, in the order the page lists them.
-    pub const ALL: [Activation; 4] = [
+    pub const ALL: [Activation; 8] = [
         Activation::Sigmoid,
         Activation::Relu,
         Activation::LeakyRelu,
         Activation::Tanh,
+        Activation::Elu,
+        Activation::Gelu,
+        Activation::Silu,
+        Activation::Softplus,
     ];
 
     /// The name used on the command line, in URLs and in JSON.
@@ -41,6 +66,10 @@ impl Activation {
             Activation::Relu => "relu",
             Activation::LeakyRelu => "leaky_relu",
             Activation::Tanh => "tanh",
+            Activation::Elu => "elu",
+            Activation::Gelu => "gelu",
+            Activation::Silu => "silu",
+            Activation::Softplus => "softplus",
         }
     }
 
@@ -51,12 +80,84 @@ impl Activation {
             Activation::Relu => "ReLU",
             Activation::LeakyRelu => "Leaky ReLU",
             Activation::Tanh => "Tanh",
+            Activation::Elu => "ELU",
+            Activation::Gelu => "GELU",
+            Activation::Silu => "SiLU",
+            Activation::Softplus => "Softplus",
         }
     }
 
-    /// Whether this activation belongs to the ReLU family (units can be "dead").
+    /// A short formula for the page, in x (Leaky ReLU's a is the leaky slope, 0.01 by default).
+    pub fn formula(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "1 / (1 + e⁻ˣ)",
+            Activation::Relu => "max(0, x)",
+            Activation::LeakyRelu => "max(a·x, x)",
+            Activation::Tanh => "tanh(x)",
+            Activation::Elu => "x if x > 0, else eˣ − 1",
+            Activation::Gelu => "x·Φ(x)",
+            Activation::Silu => "x·σ(x)",
+            Activation::Softplus => "ln(1 + eˣ)",
+        }
+    }
+
+    /// Whether this activation belongs to the ReLU family: piecewise linear with a kink at 0,
+    /// a unit is "off" for z ≤ 0 and can die (Leaky ReLU only nearly). The smooth relatives
+    /// (ELU, GELU, SiLU, Softplus) are not in it: their units are never exactly off.
     pub fn is_relu_family(self) -> bool {
         matches!(self, Activation::Relu | Activation::LeakyRelu)
+    }
+
+    /// Whether the backward pass needs the pre-activations z because the output does not
+    /// determine f′ (GELU and SiLU).
+    pub fn needs_pre_activation(self) -> bool {
+        matches!(self, Activation::Gelu | Activation::Silu)
+    }
+
+    /// The largest |f′(z)| over all z (for the inactivity threshold and the page's plots).
+    pub fn max_slope(self) -> f32 {
+        match self {
+            Activation::Sigmoid => 0.25,
+            // At z = √2: Φ(√2) + √2·φ(√2).
+            Activation::Gelu => 1.128_904_2,
+            // At z ≈ 2.3994, where f″ = 0.
+            Activation::Silu => 1.099_839_4,
+            _ => 1.0,
+        }
+    }
+
+    /// The range [lo, hi] of the output histograms in the reports: the whole output range for
+    /// Sigmoid and Tanh; [−1, 4] for the unbounded ones (it contains every negative output of
+    /// all of them — ELU's lower bound is −1 — and outputs above 4 are counted separately).
+    pub fn histogram_range(self) -> (f32, f32) {
+        match self {
+            Activation::Sigmoid => (0.0, 1.0),
+            Activation::Tanh => (-1.0, 1.0),
+            _ => (-1.0, 4.0),
+        }
+    }
+
+    /// What "inactive" means for this activation, in words for the page and the CLI.
+    ///
+    /// ReLU family: the unit is off (z ≤ 0; for ReLU f′ = 0 there). All others: the unit passes
+    /// almost no gradient, |f′(z)| < 1% of the largest |f′| ([`INACTIVE_SLOPE_SHARE`]). For
+    /// Sigmoid, Tanh, ELU and Softplus that is saturation; for GELU and SiLU it is the negative
+    /// tail (z < −3.0 and z < −6.1 respectively) plus a narrow band where f′ crosses zero
+    /// (near z = −0.75 and z = −1.28).
+    pub fn inactivity(self) -> &'static str {
+        match self {
+            Activation::Relu | Activation::LeakyRelu => "off (z ≤ 0)",
+            Activation::Sigmoid => "saturated (σ′ < 1% of its maximum 0.25)",
+            Activation::Tanh => "saturated (tanh′ < 0.01)",
+            Activation::Elu => "saturated (z < −4.6: f′ < 0.01)",
+            Activation::Softplus => "saturated (z < −4.6: f′ < 0.01)",
+            Activation::Gelu => {
+                "almost no gradient (|f′| < 1% of its maximum: z < −3.0 or z ≈ −0.75)"
+            }
+            Activation::Silu => {
+                "almost no gradient (|f′| < 1% of its maximum: z < −6.1 or z ≈ −1.28)"
+            }
+        }
     }
 
     /// Applies the activation in place: `z` holds pre-activations on entry, outputs on exit.
@@ -69,14 +170,25 @@ impl Activation {
                 .iter_mut()
                 .for_each(|v| *v = if *v > 0.0 { *v } else { leaky_slope * *v }),
             Activation::Tanh => z.iter_mut().for_each(|v| *v = tanh(*v)),
+            Activation::Elu => z.iter_mut().for_each(|v| *v = elu(*v)),
+            Activation::Gelu => z.iter_mut().for_each(|v| *v = gelu(*v).0),
+            Activation::Silu => z.iter_mut().for_each(|v| *v = silu(*v).0),
+            Activation::Softplus => z.iter_mut().for_each(|v| *v = softplus(*v)),
         }
     }
 
     /// Multiplies the upstream gradient `grad` in place by f′, where `out` = f(z) is the
-    /// forward output of the same units.
+    /// forward output of the same units and `pre` their pre-activations z, which must be given
+    /// when [`Activation::needs_pre_activation`] (and is not read otherwise).
     #[inline]
-    pub fn backprop(self, out: &[f32], grad: &mut [f32], leaky_slope: f32) {
+    pub fn backprop(self, out: &[f32], pre: Option<&[f32]>, grad: &mut [f32], leaky_slope: f32) {
         debug_assert_eq!(out.len(), grad.len());
+        let len = grad.len();
+        let pre = || {
+            let z = pre.expect("GELU and SiLU need the pre-activations for backprop");
+            debug_assert_eq!(z.len(), len);
+            z
+        };
         match self {
             Activation::Sigmoid => grad
                 .iter_mut()
@@ -95,10 +207,27 @@ impl Activation {
                 .iter_mut()
                 .zip(out)
                 .for_each(|(g, &a)| *g *= 1.0 - a * a),
+            Activation::Elu => grad
+                .iter_mut()
+                .zip(out)
+                .for_each(|(g, &a)| *g *= elu_slope(a)),
+            Activation::Softplus => grad
+                .iter_mut()
+                .zip(out)
+                .for_each(|(g, &a)| *g *= softplus_slope(a)),
+            Activation::Gelu => grad
+                .iter_mut()
+                .zip(pre())
+                .for_each(|(g, &z)| *g *= gelu(z).1),
+            Activation::Silu => grad
+                .iter_mut()
+                .zip(pre())
+                .for_each(|(g, &z)| *g *= silu(z).1),
         }
     }
 
-    /// f′ expressed through the output a = f(z).
+    /// f′ expressed through the output a = f(z), for the activations whose output determines
+    /// it (all but GELU and SiLU, for which this panics: use [`Activation::eval`]).
     #[inline]
     pub fn derivative_from_output(self, a: f32, leaky_slope: f32) -> f32 {
         match self {
@@ -118,19 +247,51 @@ impl Activation {
                 }
             }
             Activation::Tanh => 1.0 - a * a,
+            Activation::Elu => elu_slope(a),
+            Activation::Softplus => softplus_slope(a),
+            Activation::Gelu | Activation::Silu => {
+                panic!("{self}'s output does not determine its derivative")
+            }
         }
     }
 
-    /// Whether a unit with output `a` passes (almost) no gradient on this input.
-    ///
-    /// ReLU family: the unit is off (z ≤ 0). Sigmoid and Tanh: the derivative is below 1% of
-    /// its maximum (σ′ < 0.0025, tanh′ < 0.01), i.e. the unit is saturated.
+    /// f′ from the pre-activation z.
     #[inline]
-    pub fn is_inactive(self, a: f32) -> bool {
+    pub fn derivative(self, z: f32, leaky_slope: f32) -> f32 {
+        self.eval(z, leaky_slope).1
+    }
+
+    /// (f(z), f′(z)), e.g. to plot an activation and its derivative. At ReLU's kink (z = 0)
+    /// f′ is taken as 0, as in training.
+    #[inline]
+    pub fn eval(self, z: f32, leaky_slope: f32) -> (f32, f32) {
         match self {
-            Activation::Relu | Activation::LeakyRelu => a <= 0.0,
-            Activation::Sigmoid => a * (1.0 - a) < 0.01 * 0.25,
-            Activation::Tanh => 1.0 - a * a < 0.01,
+            Activation::Gelu => gelu(z),
+            Activation::Silu => silu(z),
+            _ => {
+                let mut a = [z];
+                self.apply(&mut a, leaky_slope);
+                (a[0], self.derivative_from_output(a[0], leaky_slope))
+            }
+        }
+    }
+
+    /// Writes f′ of each unit into `slopes`, from the outputs, or from the pre-activations
+    /// `pre` where [`Activation::needs_pre_activation`].
+    #[inline]
+    pub fn slopes(self, out: &[f32], pre: Option<&[f32]>, slopes: &mut [f32], leaky_slope: f32) {
+        slopes.fill(1.0);
+        self.backprop(out, pre, slopes, leaky_slope);
+    }
+
+    /// Whether a unit with output `a` and derivative `slope` = f′(z) passes (almost) no
+    /// gradient on this input; see [`Activation::inactivity`].
+    #[inline]
+    pub fn is_inactive(self, a: f32, slope: f32) -> bool {
+        if self.is_relu_family() {
+            a <= 0.0
+        } else {
+            slope.abs() < INACTIVE_SLOPE_SHARE * self.max_slope()
         }
     }
 }
@@ -147,6 +308,107 @@ fn sigmoid(z: f32) -> f32 {
 #[inline]
 fn tanh(z: f32) -> f32 {
     2.0 / (1.0 + fast_exp(-2.0 * z)) - 1.0
+}
+
+/// ELU with α = 1. e^z − 1 is computed as such (not as expm1): near 0 that loses relative
+/// precision but its absolute error stays ≈ 1e−7, like every other output here.
+#[inline]
+fn elu(z: f32) -> f32 {
+    // Both sides computed, then selected: no branch, so the loop vectorizes.
+    let negative = fast_exp(z.min(0.0)) - 1.0;
+    if z > 0.0 { z } else { negative }
+}
+
+/// ELU′ from the output: 1 where a > 0, else e^z = a + 1.
+#[inline]
+fn elu_slope(a: f32) -> f32 {
+    if a > 0.0 { 1.0 } else { a + 1.0 }
+}
+
+/// ln(1 + e^z) = max(z, 0) + ln(1 + e^−|z|): e^−|z| ≤ 1 never overflows, and the logarithm's
+/// argument stays in (1, 2], where [`ln_1p`] is accurate. Always > 0 (down to ≈ 1.6e−38).
+#[inline]
+fn softplus(z: f32) -> f32 {
+    z.max(0.0) + ln_1p(fast_exp(-z.abs()))
+}
+
+/// Softplus′ = σ(z) = 1 − e^−a from the output a = ln(1 + e^z). For small a, 1 − e^−a cancels,
+/// so there the series a·(1 − a/2 + a²/6) is used (its error a⁴/24 is below f32 rounding).
+#[inline]
+fn softplus_slope(a: f32) -> f32 {
+    let direct = 1.0 - fast_exp(-a);
+    let series = a * (1.0 - a * (0.5 - a * (1.0 / 6.0)));
+    if a < 0.01 { series } else { direct }
+}
+
+/// (z·σ(z), its derivative σ(z)·(1 + z·(1 − σ(z)))), sharing one exponential. 1 − σ(z) is
+/// taken as e^−z·σ(z), which does not cancel for large z.
+#[inline]
+fn silu(z: f32) -> (f32, f32) {
+    let e = fast_exp(-z);
+    let s = 1.0 / (1.0 + e);
+    (z * s, s * (1.0 + z * (e * s)))
+}
+
+/// (z·Φ(z), Φ(z) + z·φ(z)) for the standard normal CDF Φ and density φ, sharing one
+/// exponential and one division.
+///
+/// The exact GELU rather than the tanh approximation: the tanh form differs from z·Φ(z) by up
+/// to 4.7e−4, while [`gaussian_tail`] keeps Φ within 3e−7 for the same cost (one exponential,
+/// one division), so "GELU" here is the function of the paper and of PyTorch's default.
+#[inline]
+fn gelu(z: f32) -> (f32, f32) {
+    let (tail, density) = gaussian_tail(z.abs());
+    // Φ(z) = 1 − Φ(−|z|) for z ≥ 0, Φ(−|z|) otherwise.
+    let cdf = if z >= 0.0 { 1.0 - tail } else { tail };
+    (z * cdf, cdf + z * density)
+}
+
+/// For x ≥ 0: (Φ(−x), φ(x)), the standard normal tail and density.
+///
+/// Φ(−x) = erfc(x/√2)/2 with Abramowitz & Stegun 7.1.26: erfc(u) ≈ t·(a₁ + t·(a₂ + … a₅))·e^−u²,
+/// t = 1/(1 + p·u), whose absolute error is below 1.5e−7 for all u ≥ 0 — so below 7.5e−8 for Φ —
+/// plus f32 rounding in the alternating polynomial: the tests measure at most 3e−7 for Φ in all
+/// (2.9e−7 over x ∈ [0, 10]). φ(x) = e^−u²/√(2π) reuses the exponential.
+#[inline]
+fn gaussian_tail(x: f32) -> (f32, f32) {
+    const P: f32 = 0.327_591_1;
+    const A: [f32; 5] = [
+        0.254_829_6,
+        -0.284_496_74,
+        1.421_413_7,
+        -1.453_152,
+        1.061_405_4,
+    ];
+    const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
+    let u = x * std::f32::consts::FRAC_1_SQRT_2;
+    let t = 1.0 / (1.0 + P * u);
+    let poly = t * (A[0] + t * (A[1] + t * (A[2] + t * (A[3] + t * A[4]))));
+    let e = fast_exp(-u * u);
+    (0.5 * poly * e, FRAC_1_SQRT_2PI * e)
+}
+
+/// ln(1 + t) for t ∈ [0, 1], accurate to a few ulp also for tiny t.
+///
+/// u = 1 + t rounds t; ln(u) − ((u − 1) − t)/u puts the rounding error back (Goldberg's
+/// correction). ln(u), u ∈ [1, 2], is split as u = m·2^e with m ∈ [√½, √2), and
+/// ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172, by its odd series to s⁹ (next term
+/// < 1e−9). Plain arithmetic, so that it vectorizes (see [`fast_exp`]).
+#[inline]
+fn ln_1p(t: f32) -> f32 {
+    let u = 1.0 + t;
+    let bits = u.to_bits();
+    let exponent = (bits >> 23) as i32 - 127;
+    let mantissa = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let big = mantissa > std::f32::consts::SQRT_2;
+    let m = if big { 0.5 * mantissa } else { mantissa };
+    let e = (exponent + big as i32) as f32;
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let ln_m = 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 / 9.0))));
+    let ln_u = e * std::f32::consts::LN_2 + ln_m;
+    // u − 1 is exact (Sterbenz), so (u − 1) − t is the rounding error of 1 + t.
+    ln_u - ((u - 1.0) - t) / u
 }
 
 /// e^x to within about 2 ulp for x in [−87, 87] (clamped outside, which keeps e^x and
@@ -197,8 +459,12 @@ impl FromStr for Activation {
             "relu" => Ok(Activation::Relu),
             "leakyrelu" | "leaky" | "lrelu" => Ok(Activation::LeakyRelu),
             "tanh" => Ok(Activation::Tanh),
+            "elu" => Ok(Activation::Elu),
+            "gelu" => Ok(Activation::Gelu),
+            "silu" | "swish" => Ok(Activation::Silu),
+            "softplus" => Ok(Activation::Softplus),
             _ => Err(format!(
-                "unknown activation '{s}' (expected sigmoid, relu, leaky_relu or tanh)"
+                "unknown activation '{s}' (expected sigmoid, relu, leaky_relu, tanh, elu, gelu, silu or softplus)"
             )),
         }
     }
@@ -247,21 +513,130 @@ mod tests {
         for act in Activation::ALL {
             for &z in &[-2.5f64, -0.7, 0.3, 1.9] {
                 let h = 1e-3f64;
-                let f = |x: f64| {
-                    let mut v = [x as f32];
-                    act.apply(&mut v, 0.01);
-                    v[0] as f64
-                };
+                let f = |x: f64| act.eval(x as f32, 0.01).0 as f64;
                 let numeric = (f(z + h) - f(z - h)) / (2.0 * h);
-                let analytic = act.derivative_from_output(f(z) as f32, 0.01) as f64;
+                let (out, analytic) = act.eval(z as f32, 0.01);
                 assert!(
-                    (numeric - analytic).abs() < 1e-3,
+                    (numeric - analytic as f64).abs() < 1e-3,
                     "{act}: z={z} numeric={numeric} analytic={analytic}"
                 );
+                if !act.needs_pre_activation() {
+                    assert_eq!(act.derivative_from_output(out, 0.01), analytic, "{act}");
+                }
                 let mut g = [1.0f32];
-                act.backprop(&[f(z) as f32], &mut g, 0.01);
-                assert!((g[0] as f64 - analytic).abs() < 1e-6);
+                act.backprop(&[out], Some(&[z as f32]), &mut g, 0.01);
+                assert!((g[0] - analytic).abs() < 1e-6, "{act}");
+                let mut applied = [z as f32];
+                act.apply(&mut applied, 0.01);
+                assert_eq!(applied[0], out);
             }
+        }
+    }
+
+    /// f64 references of the new activations and their derivatives.
+    fn reference(act: Activation, z: f64) -> (f64, f64) {
+        let sig = 1.0 / (1.0 + (-z).exp());
+        match act {
+            Activation::Elu => {
+                if z > 0.0 {
+                    (z, 1.0)
+                } else {
+                    (z.exp_m1(), z.exp())
+                }
+            }
+            Activation::Gelu => {
+                let cdf = 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
+                let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                (z * cdf, cdf + z * pdf)
+            }
+            Activation::Silu => (z * sig, sig * (1.0 + z * (1.0 - sig))),
+            Activation::Softplus => (z.max(0.0) + (-z.abs()).exp().ln_1p(), sig),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn modern_activations_match_f64_references() {
+        for act in [
+            Activation::Elu,
+            Activation::Gelu,
+            Activation::Silu,
+            Activation::Softplus,
+        ] {
+            let (mut worst_f, mut worst_d) = (0.0f64, 0.0f64);
+            for i in -12_000..=12_000 {
+                let z = i as f32 / 1000.0;
+                let (f, d) = act.eval(z, 0.01);
+                let (rf, rd) = reference(act, z as f64);
+                // Absolute error, relative for |f| > 1: what the next layer sees.
+                worst_f = worst_f.max((f as f64 - rf).abs() / rf.abs().max(1.0));
+                worst_d = worst_d.max((d as f64 - rd).abs());
+            }
+            assert!(worst_f < 3e-7, "{act}: worst error of f {worst_f:e}");
+            assert!(worst_d < 4e-7, "{act}: worst error of f' {worst_d:e}");
+        }
+    }
+
+    #[test]
+    fn gelu_cdf_error_is_as_documented() {
+        let mut worst = 0.0f64;
+        for i in 0..=100_000 {
+            let x = i as f32 / 10_000.0;
+            let (tail, _) = gaussian_tail(x);
+            let exact = 0.5 * libm::erfc(x as f64 / std::f64::consts::SQRT_2);
+            worst = worst.max((tail as f64 - exact).abs());
+        }
+        assert!(worst < 3.5e-7, "Φ error {worst:e}");
+    }
+
+    #[test]
+    fn ln_1p_is_accurate_down_to_tiny_arguments() {
+        let mut worst = 0.0f64;
+        for i in 1..=10_000 {
+            let t = i as f32 / 10_000.0;
+            let exact = (t as f64).ln_1p();
+            let err = (ln_1p(t) as f64 - exact).abs();
+            worst = worst.max(err / exact.max(1e-30));
+        }
+        assert!(worst < 3e-7, "ln_1p relative error {worst:e}");
+        for &t in &[1e-8f32, 3e-12, 1e-30, 1.2e-38] {
+            let rel = (ln_1p(t) as f64 / (t as f64).ln_1p() - 1.0).abs();
+            assert!(rel < 2e-7, "ln_1p({t}) relative error {rel:e}");
+        }
+        assert_eq!(ln_1p(0.0), 0.0);
+    }
+
+    #[test]
+    fn every_activation_is_finite_for_huge_inputs_and_softplus_stays_positive() {
+        for act in Activation::ALL {
+            for &z in &[-1e30f32, -500.0, -90.0, 90.0, 500.0, 1e30] {
+                let (f, d) = act.eval(z, 0.01);
+                assert!(f.is_finite() && d.is_finite(), "{act}({z}) = {f}, {d}");
+            }
+        }
+        for &z in &[-1e30f32, -200.0, -30.0] {
+            let f = Activation::Softplus.eval(z, 0.01).0;
+            assert!(f > 0.0 && f.is_normal(), "softplus({z}) = {f}");
+        }
+        // The tail of Softplus is e^z, not a rounded zero.
+        let f = Activation::Softplus.eval(-30.0, 0.01).0 as f64;
+        assert!((f / (-30.0f64).exp() - 1.0).abs() < 1e-5, "{f}");
+        assert!(Activation::Softplus.eval(f32::NAN, 0.01).0.is_nan());
+        assert!(Activation::Gelu.eval(f32::NAN, 0.01).0.is_nan());
+    }
+
+    #[test]
+    fn max_slopes_are_the_maxima() {
+        for act in Activation::ALL {
+            // Softplus approaches its supremum 1 only for large z.
+            let observed = (-100_000..=100_000)
+                .map(|i| act.eval(i as f32 / 5_000.0, 0.01).1.abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                (observed - act.max_slope()).abs() < 2e-6,
+                "{act}: {observed} vs {}",
+                act.max_slope()
+            );
         }
     }
 
@@ -312,7 +687,9 @@ mod tests {
             "Leaky ReLU".parse::<Activation>().unwrap(),
             Activation::LeakyRelu
         );
-        assert!("swish".parse::<Activation>().is_err());
+        assert_eq!("swish".parse::<Activation>().unwrap(), Activation::Silu);
+        assert_eq!("GELU".parse::<Activation>().unwrap(), Activation::Gelu);
+        assert!("mish".parse::<Activation>().is_err());
         for a in Activation::ALL {
             assert_eq!(a.key().parse::<Activation>().unwrap(), a);
         }
@@ -320,12 +697,52 @@ mod tests {
 
     #[test]
     fn inactivity_thresholds() {
-        assert!(Activation::Relu.is_inactive(0.0));
-        assert!(!Activation::Relu.is_inactive(0.1));
-        assert!(Activation::LeakyRelu.is_inactive(-0.001));
-        assert!(!Activation::Sigmoid.is_inactive(0.5));
-        assert!(Activation::Sigmoid.is_inactive(0.9999));
-        assert!(Activation::Tanh.is_inactive(-0.9999));
-        assert!(!Activation::Tanh.is_inactive(0.5));
+        let inactive = |act: Activation, z: f32| {
+            let (a, d) = act.eval(z, 0.01);
+            act.is_inactive(a, d)
+        };
+        assert!(inactive(Activation::Relu, 0.0));
+        assert!(!inactive(Activation::Relu, 0.1));
+        assert!(inactive(Activation::LeakyRelu, -0.1));
+        assert!(!inactive(Activation::Sigmoid, 0.0));
+        assert!(inactive(Activation::Sigmoid, 9.3));
+        assert!(inactive(Activation::Tanh, -5.0));
+        assert!(!inactive(Activation::Tanh, 0.5));
+        // The thresholds that `inactivity` documents.
+        for (act, off, on) in [
+            (Activation::Elu, -4.7, -4.5),
+            (Activation::Softplus, -4.7, -4.5),
+            (Activation::Gelu, -3.1, -2.9),
+            (Activation::Silu, -6.2, -6.0),
+        ] {
+            assert!(inactive(act, off) && !inactive(act, on), "{act}");
+            assert!(!inactive(act, 1.0), "{act}");
+        }
+        assert!(inactive(Activation::Gelu, -0.7518));
+        assert!(inactive(Activation::Silu, -1.2785));
+        assert!(!inactive(Activation::Gelu, -0.5) && !inactive(Activation::Silu, -1.0));
+    }
+
+    #[test]
+    fn metadata_covers_every_activation() {
+        for act in Activation::ALL {
+            assert!(!act.formula().is_empty() && !act.inactivity().is_empty());
+            let (lo, hi) = act.histogram_range();
+            assert!(lo < hi);
+            // Every output the activation can produce at moderate z lies in the range or above.
+            for i in -1000..=1000 {
+                let a = act.eval(i as f32 / 100.0, 0.01).0;
+                assert!(a >= lo - 1e-6, "{act}: {a} below {lo}");
+            }
+            let mut slopes = [0.0; 3];
+            let out = [-0.5f32, 0.2, 3.0].map(|z| act.eval(z, 0.01).0);
+            act.slopes(&out, Some(&[-0.5, 0.2, 3.0]), &mut slopes, 0.01);
+            for (s, z) in slopes.iter().zip([-0.5f32, 0.2, 3.0]) {
+                assert!((s - act.derivative(z, 0.01)).abs() < 1e-6, "{act}");
+            }
+        }
+        assert_eq!(Activation::Gelu.formula(), "x·Φ(x)");
+        assert_eq!(Activation::ALL.len(), 8);
+        assert!(Activation::Gelu.needs_pre_activation() && !Activation::Elu.needs_pre_activation());
     }
 }

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod init;
 pub mod kernels;
 pub mod metrics;
+pub mod mistakes;
 pub mod mnist;
 pub mod network;
 pub mod optimizer;
@@ -27,8 +28,8 @@ pub use init::{InitMode, InitScheme};
 pub use mnist::{DataError, Mnist};
 pub use network::Mlp;
 pub use optimizer::OptimizerKind;
-pub use race::{Lane, LaneState, RaceConfig};
-pub use report::{EpochReport, IntervalReport, LaneEvent};
+pub use race::{Lane, LaneState, RaceConfig, Variable};
+pub use report::{EpochReport, IntervalReport, LaneEvent, TestPredictions};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

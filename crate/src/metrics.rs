@@ -1,7 +1,9 @@
-//! Evaluation: loss, accuracy, confusion matrix, and the dead/saturated-unit probe.
+//! Evaluation: loss, accuracy, confusion matrix, per-image predictions, and the probe of the
+//! hidden units (dead/saturated units, output statistics, slopes; see [`crate::report`]).
 
 use crate::mnist::Subset;
 use crate::network::{CLASSES, Mlp, Workspace, argmax};
+use crate::report::Histogram;
 
 /// Images per forward pass when evaluating (larger batches make faster matrix products).
 pub const EVAL_BATCH: usize = 500;
@@ -18,19 +20,37 @@ pub struct Evaluation {
     pub confusion: Option<[[u32; CLASSES]; CLASSES]>,
     /// Unit activity on the first evaluation batch, when requested.
     pub probe: Option<Probe>,
+    /// Each image's predicted class and quantised confidence, when requested.
+    pub predictions: Option<Predictions>,
 }
 
-/// How many hidden units pass (almost) no gradient, per hidden layer, on a fixed batch of images.
+/// Per image of an evaluated set, in order: the predicted class and round(255·p) of its
+/// probability.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Predictions {
+    pub predicted: Vec<u8>,
+    pub confidence: Vec<u8>,
+}
+
+/// The hidden units on a fixed batch of images, per hidden layer (input side first). The
+/// fields the reports carry are documented in [`crate::report`].
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Probe {
     /// Images in the probe batch.
     pub images: usize,
     /// Fraction of units inactive on every probe image (a dead ReLU; a Sigmoid/Tanh unit stuck in
-    /// saturation).
+    /// saturation); "inactive" as [`crate::Activation::inactivity`] says.
     pub dead_fraction: Vec<f32>,
-    /// Fraction of (unit, image) pairs where the unit is inactive: ReLU family off (z ≤ 0);
-    /// Sigmoid/Tanh derivative below 1% of its maximum.
+    /// Fraction of (unit, image) pairs where the unit is inactive.
     pub saturated_fraction: Vec<f32>,
+    pub activation_mean: Vec<f32>,
+    pub activation_std: Vec<f32>,
+    pub activation_histogram: Vec<Histogram>,
+    pub mean_abs_slope: Vec<f32>,
+    pub signal_share: Vec<f32>,
+    pub sparsity: Vec<f32>,
+    /// Per hidden layer and unit: inactive on every probe image (what `dead_fraction` counts).
+    pub dead_units: Vec<Vec<bool>>,
 }
 
 /// Evaluates `net` on `set`, using `ws` (any capacity) for the forward passes.
@@ -63,6 +83,7 @@ pub struct Evaluator {
     confusion: bool,
     probe: bool,
     probe_result: Option<Probe>,
+    predictions: Option<Predictions>,
 }
 
 impl Evaluator {
@@ -77,7 +98,17 @@ impl Evaluator {
             confusion,
             probe,
             probe_result: None,
+            predictions: None,
         }
+    }
+
+    /// Also records each image's prediction ([`Evaluation::predictions`]).
+    pub fn with_predictions(mut self) -> Evaluator {
+        self.predictions = Some(Predictions {
+            predicted: Vec::with_capacity(self.len),
+            confidence: Vec::with_capacity(self.len),
+        });
+        self
     }
 
     pub fn is_done(&self) -> bool {
@@ -101,6 +132,10 @@ impl Evaluator {
             let guess = argmax(p);
             self.correct += (guess == y as usize) as usize;
             self.matrix[y as usize][guess] += 1;
+            if let Some(r) = &mut self.predictions {
+                r.predicted.push(guess as u8);
+                r.confidence.push(quantise(p[guess]));
+            }
         }
         if self.probe && start == 0 {
             self.probe_result = Some(probe_units(net, ws, n));
@@ -116,33 +151,93 @@ impl Evaluator {
             accuracy: self.correct as f32 / images as f32,
             confusion: self.confusion.then_some(self.matrix),
             probe: self.probe_result,
+            predictions: self.predictions,
         }
     }
 }
 
-/// Unit activity of each hidden layer over the first `n` samples of the last forward pass.
+/// round(255·p) for a probability p (NaN gives 0).
+pub fn quantise(p: f32) -> u8 {
+    (p.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// The hidden units over the first `n` samples of the last forward pass of `ws`: activity,
+/// output statistics and slopes of each hidden layer.
+///
+/// GELU and SiLU need the pre-activations for f′: `ws` keeps them for those (see
+/// [`Workspace::new`]).
 pub fn probe_units(net: &Mlp, ws: &Workspace, n: usize) -> Probe {
     let hidden = net.layers.len() - 1;
-    let mut dead_fraction = Vec::with_capacity(hidden);
-    let mut saturated_fraction = Vec::with_capacity(hidden);
+    let act = net.activation;
+    let slope = net.leaky_slope;
+    let mut p = Probe {
+        images: n,
+        ..Probe::default()
+    };
     for l in 0..hidden {
         let width = net.layers[l].outputs();
+        let outputs = ws.hidden_outputs(l, n);
+        let pre = ws.hidden_pre_activations(l, n);
+        let (lo, hi) = act.histogram_range();
+        let mut histogram = Histogram::new(lo, hi, Histogram::BINS);
         let mut inactive = vec![0u32; width];
-        for column in ws.hidden_outputs(l, n).chunks_exact(width) {
-            for (count, &a) in inactive.iter_mut().zip(column) {
-                *count += net.activation.is_inactive(a) as u32;
+        let mut slopes = vec![0.0f32; width];
+        let (mut sum, mut sum_sq, mut abs_slope, mut zeros, mut total_inactive) =
+            (0.0f64, 0.0f64, 0.0f64, 0u64, 0u64);
+        for (c, column) in outputs.chunks_exact(width).enumerate() {
+            let z = pre.map(|z| &z[c * width..(c + 1) * width]);
+            act.slopes(column, z, &mut slopes, slope);
+            // Per-column sums in f32 (128 terms at most 1024), accumulated in f64.
+            let (mut s, mut s2, mut sa, mut zc) = (0.0f32, 0.0f32, 0.0f32, 0u32);
+            for ((&a, &d), off) in column.iter().zip(&slopes).zip(inactive.iter_mut()) {
+                s += a;
+                s2 += a * a;
+                sa += d.abs();
+                zc += (a == 0.0) as u32;
+                *off += act.is_inactive(a, d) as u32;
             }
+            sum += s as f64;
+            sum_sq += s2 as f64;
+            abs_slope += sa as f64;
+            zeros += zc as u64;
+            histogram.add_all(column);
         }
-        let dead = inactive.iter().filter(|&&c| c as usize == n).count();
-        let total: u64 = inactive.iter().map(|&c| c as u64).sum();
-        dead_fraction.push(dead as f32 / width as f32);
-        saturated_fraction.push((total as f64 / (width * n).max(1) as f64) as f32);
+        let values = (width * n).max(1) as f64;
+        let mean = sum / values;
+        let mut dead = 0;
+        let units: Vec<bool> = inactive
+            .iter()
+            .map(|&c| {
+                total_inactive += c as u64;
+                let d = n > 0 && c as usize == n;
+                dead += d as usize;
+                d
+            })
+            .collect();
+        p.dead_fraction.push(dead as f32 / width as f32);
+        p.saturated_fraction
+            .push((total_inactive as f64 / values) as f32);
+        p.activation_mean.push(mean as f32);
+        p.activation_std
+            .push((sum_sq / values - mean * mean).max(0.0).sqrt() as f32);
+        p.activation_histogram.push(histogram);
+        p.mean_abs_slope.push((abs_slope / values) as f32);
+        p.sparsity.push((zeros as f64 / values) as f32);
+        p.dead_units.push(units);
     }
-    Probe {
-        images: n,
-        dead_fraction,
-        saturated_fraction,
+    p.signal_share = signal_share(&p.mean_abs_slope);
+    p
+}
+
+/// Entry l: the product of `mean_abs_slope[l..]` (see [`crate::report`]).
+pub fn signal_share(mean_abs_slope: &[f32]) -> Vec<f32> {
+    let mut share = vec![0.0; mean_abs_slope.len()];
+    let mut product = 1.0f64;
+    for (s, &m) in share.iter_mut().zip(mean_abs_slope).rev() {
+        product *= m as f64;
+        *s = product as f32;
     }
+    share
 }
 
 #[cfg(test)]
@@ -217,5 +312,136 @@ mod tests {
             .unwrap();
         assert_eq!(p.dead_fraction, vec![0.5]);
         assert_eq!(p.saturated_fraction, vec![0.5]);
+    }
+
+    /// A network whose hidden outputs do not depend on the image: zero weights, chosen biases.
+    fn constant_net(act: Activation, biases: &[&[f32]]) -> Mlp {
+        let widths: Vec<usize> = biases.iter().map(|b| b.len()).collect();
+        let mut net = Mlp::new(784, &widths, 10, act, 0.01, InitScheme::Glorot, 4);
+        for (layer, b) in net.layers.iter_mut().zip(biases) {
+            layer.weights.fill(0.0);
+            layer.bias.copy_from_slice(b);
+        }
+        net
+    }
+
+    fn probe_of(net: &Mlp, images: usize) -> Probe {
+        let data = dataset(images);
+        let set = Subset {
+            data: &data,
+            start: 0,
+            len: images,
+        };
+        evaluate(net, &mut Workspace::new(net, 500), set, false, true)
+            .probe
+            .unwrap()
+    }
+
+    #[test]
+    fn probe_statistics_of_a_relu_layer_are_the_hand_computed_ones() {
+        // Outputs 0, 0.5, 2 and 5 on every one of 8 images.
+        let p = probe_of(
+            &constant_net(Activation::Relu, &[&[-1.0, 0.5, 2.0, 5.0]]),
+            8,
+        );
+        assert!((p.activation_mean[0] - 1.875).abs() < 1e-6);
+        // √(mean of squares − mean²) = √(29.25/4 − 1.875²)
+        assert!((p.activation_std[0] - 3.796_875f32.sqrt()).abs() < 1e-6);
+        let h = &p.activation_histogram[0];
+        assert_eq!((h.lo, h.hi, h.counts.len()), (-1.0, 4.0, Histogram::BINS));
+        // Bins of 0.125 from −1: 0 → bin 8, 0.5 → bin 12, 2 → bin 24, 5 above the range.
+        let mut expected = vec![0; Histogram::BINS];
+        expected[8] = 8;
+        expected[12] = 8;
+        expected[24] = 8;
+        assert_eq!(h.counts, expected);
+        assert_eq!((h.below, h.above), (0, 8));
+        assert_eq!(p.sparsity, vec![0.25]);
+        assert_eq!(p.mean_abs_slope, vec![0.75]);
+        assert_eq!(p.signal_share, vec![0.75]);
+        assert_eq!(p.dead_fraction, vec![0.25]);
+        assert_eq!(p.saturated_fraction, vec![0.25]);
+        assert_eq!(p.dead_units, vec![vec![true, false, false, false]]);
+    }
+
+    #[test]
+    fn probe_statistics_of_sigmoid_layers_and_the_signal_share() {
+        // Layer 1 outputs σ(0) = 0.5 and σ(1); layer 2 (zero weights) σ(0) = 0.5 twice.
+        let p = probe_of(
+            &constant_net(Activation::Sigmoid, &[&[0.0, 1.0], &[0.0, 0.0]]),
+            5,
+        );
+        let s1 = 1.0 / (1.0 + (-1.0f64).exp());
+        assert!((p.activation_mean[0] as f64 - (0.5 + s1) / 2.0).abs() < 1e-6);
+        assert!((p.activation_std[0] as f64 - (s1 - 0.5) / 2.0).abs() < 1e-6);
+        assert_eq!((p.activation_mean[1], p.activation_std[1]), (0.5, 0.0));
+        let h = &p.activation_histogram[0];
+        assert_eq!((h.lo, h.hi), (0.0, 1.0));
+        // Bins of 0.025: 0.5 → bin 20, σ(1) = 0.731 → bin 29.
+        assert_eq!((h.counts[20], h.counts[29], h.total()), (5, 5, 10));
+        let slope1 = (0.25 + s1 * (1.0 - s1)) / 2.0;
+        assert!((p.mean_abs_slope[0] as f64 - slope1).abs() < 1e-6);
+        assert_eq!(p.mean_abs_slope[1], 0.25);
+        // Layer 1 receives the product of both layers' slopes, the top layer its own.
+        assert!((p.signal_share[0] as f64 - slope1 * 0.25).abs() < 1e-6);
+        assert_eq!(p.signal_share[1], 0.25);
+        assert_eq!(p.sparsity, vec![0.0, 0.0]);
+        assert_eq!(p.dead_fraction, vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn probe_slopes_of_gelu_come_from_the_pre_activations() {
+        // GELU(−0.7518) ≈ −0.17 at its minimum, where f′ = 0; GELU(2) with f′ ≈ 1.085.
+        let p = probe_of(&constant_net(Activation::Gelu, &[&[-0.7518, 2.0]]), 3);
+        let (_, d) = Activation::Gelu.eval(2.0, 0.01);
+        assert!((p.mean_abs_slope[0] - d / 2.0).abs() < 1e-4, "{p:?}");
+        // The unit at f′ = 0 passes no gradient on every image: dead by the 1% rule.
+        assert_eq!(p.dead_units, vec![vec![true, false]]);
+        assert_eq!(p.activation_histogram[0].counts[6], 3);
+    }
+
+    #[test]
+    fn histogram_edges_and_outliers() {
+        let mut h = Histogram::new(0.0, 1.0, 4);
+        h.add_all(&[0.0, 0.2499999, 0.25, 0.99999994, 1.0, -0.1, 1.5, f32::NAN]);
+        assert_eq!(h.counts, vec![2, 1, 0, 2]);
+        assert_eq!((h.below, h.above, h.total()), (1, 1, 7));
+    }
+
+    #[test]
+    fn predictions_agree_with_the_confusion_matrix() {
+        let data = dataset(23);
+        let set = Subset {
+            data: &data,
+            start: 0,
+            len: 23,
+        };
+        let net = Mlp::new(784, &[16], 10, Activation::Elu, 0.01, InitScheme::He, 2);
+        let mut ws = Workspace::new(&net, 7);
+        let mut e = Evaluator::new(23, true, false).with_predictions();
+        while !e.is_done() {
+            e.step(&net, &mut ws, set);
+        }
+        let e = e.finish();
+        let p = e.predictions.unwrap();
+        assert_eq!((p.predicted.len(), p.confidence.len()), (23, 23));
+        let mut m = [[0u32; CLASSES]; CLASSES];
+        for (i, &guess) in p.predicted.iter().enumerate() {
+            m[data.label(i) as usize][guess as usize] += 1;
+        }
+        assert_eq!(Some(m), e.confusion);
+        // Each image alone: the same guess and its quantised probability.
+        let mut one = Workspace::new(&net, 1);
+        for i in [0, 9, 22] {
+            one.load_images(std::iter::once(data.image(i)));
+            net.forward(&mut one, 1);
+            let probs = one.probabilities(1);
+            assert_eq!(p.predicted[i] as usize, argmax(probs));
+            assert_eq!(p.confidence[i], quantise(probs[argmax(probs)]));
+        }
+        assert_eq!(
+            (quantise(1.0), quantise(0.1), quantise(f32::NAN)),
+            (255, 26, 0)
+        );
     }
 }

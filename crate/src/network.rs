@@ -102,9 +102,15 @@ impl Mlp {
     /// Forward pass over the first `n` columns of `ws.input`.
     ///
     /// Afterwards `ws.outputs[l]` holds layer `l`'s activations (the logits for the last layer)
-    /// and [`Workspace::probabilities`] the softmax of the logits.
+    /// and [`Workspace::probabilities`] the softmax of the logits; a workspace that keeps
+    /// pre-activations also holds each hidden layer's z ([`Workspace::hidden_pre_activations`]).
     pub fn forward(&self, ws: &mut Workspace, n: usize) {
         assert!(n <= ws.capacity, "batch of {n} exceeds workspace capacity");
+        assert!(
+            !self.activation.needs_pre_activation() || ws.keeps_pre_activations(),
+            "{} needs a workspace that keeps pre-activations",
+            self.activation
+        );
         let last = self.layers.len() - 1;
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, after) = ws.outputs.split_at_mut(l);
@@ -123,9 +129,16 @@ impl Mlp {
             );
             let rows = layer.outputs();
             let bias = layer.bias.as_slice();
+            let mut pre = ws
+                .pre_activations
+                .get_mut(l)
+                .map(|p| p.as_mut_slice()[..rows * n].chunks_exact_mut(rows));
             for column in out.as_mut_slice()[..rows * n].chunks_exact_mut(rows) {
                 column.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
                 if l < last {
+                    if let Some(z) = pre.as_mut().and_then(Iterator::next) {
+                        z.copy_from_slice(column);
+                    }
                     self.activation.apply(column, self.leaky_slope);
                 }
             }
@@ -222,6 +235,9 @@ impl Mlp {
                 let width = layer.inputs();
                 self.activation.backprop(
                     &ws.outputs[l - 1].as_slice()[..width * n],
+                    ws.pre_activations
+                        .get(l - 1)
+                        .map(|z| &z.as_slice()[..width * n]),
                     &mut below[l - 1].as_mut_slice()[..width * n],
                     self.leaky_slope,
                 );
@@ -262,6 +278,10 @@ pub struct Workspace {
     pub input: DMatrix<f32>,
     /// Each layer's outputs (activations; logits for the last layer).
     pub outputs: Vec<DMatrix<f32>>,
+    /// Each hidden layer's pre-activations z, kept only where needed: for GELU and SiLU (whose
+    /// backward pass needs z) and in workspaces made by [`Workspace::with_pre_activations`].
+    /// Empty otherwise, so that the other activations pay nothing.
+    pre_activations: Vec<DMatrix<f32>>,
     /// Softmax of the logits.
     probs: DMatrix<f32>,
     /// Per sample, ln Σ exp(logits): the softmax normaliser in log space.
@@ -271,8 +291,21 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// Buffers for batches of up to `capacity` samples; pre-activations are kept only if the
+    /// network's activation needs them.
     pub fn new(net: &Mlp, capacity: usize) -> Workspace {
+        Workspace::build(net, capacity, net.activation.needs_pre_activation())
+    }
+
+    /// Like [`Workspace::new`], but always keeping every hidden layer's pre-activations (to
+    /// show them, e.g. the trace of one drawn digit).
+    pub fn with_pre_activations(net: &Mlp, capacity: usize) -> Workspace {
+        Workspace::build(net, capacity, true)
+    }
+
+    fn build(net: &Mlp, capacity: usize, keep_pre: bool) -> Workspace {
         let capacity = capacity.max(1);
+        let hidden = &net.layers[..net.layers.len() - 1];
         Workspace {
             capacity,
             input: DMatrix::zeros(net.layers[0].inputs(), capacity),
@@ -281,6 +314,14 @@ impl Workspace {
                 .iter()
                 .map(|l| DMatrix::zeros(l.outputs(), capacity))
                 .collect(),
+            pre_activations: if keep_pre {
+                hidden
+                    .iter()
+                    .map(|l| DMatrix::zeros(l.outputs(), capacity))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             probs: DMatrix::zeros(CLASSES, capacity),
             log_norm: vec![0.0; capacity],
             deltas: net
@@ -321,6 +362,25 @@ impl Workspace {
     pub fn hidden_outputs(&self, l: usize, n: usize) -> &[f32] {
         let rows = self.outputs[l].nrows();
         &self.outputs[l].as_slice()[..rows * n]
+    }
+
+    /// Whether forward passes keep the hidden layers' pre-activations.
+    pub fn keeps_pre_activations(&self) -> bool {
+        !self.pre_activations.is_empty()
+    }
+
+    /// Hidden layer `l`'s pre-activations z of the first `n` samples, column by column, if this
+    /// workspace keeps them.
+    pub fn hidden_pre_activations(&self, l: usize, n: usize) -> Option<&[f32]> {
+        self.pre_activations.get(l).map(|z| {
+            let rows = z.nrows();
+            &z.as_slice()[..rows * n]
+        })
+    }
+
+    /// The logits of the first `n` samples, `CLASSES` per sample.
+    pub fn logits(&self, n: usize) -> &[f32] {
+        &self.outputs[self.outputs.len() - 1].as_slice()[..CLASSES * n]
     }
 }
 

@@ -1,20 +1,22 @@
-//! The race: lanes that share everything but their hidden activation.
+//! The race: lanes that share everything but one chosen variable.
 //!
 //! Every lane of a race is built from the same [`RaceConfig`]: the same layer sizes, the same
 //! initial-weight seed (so the same random draws), the same batch order (a shuffle that depends on
-//! the seed and the epoch only), optimizer, learning rate and batch size. Only the activation
-//! differs — and, if asked for explicitly, the learning rate.
+//! the seed and the epoch only), optimizer and batch size. What differs is normally the
+//! activation; a race may instead vary the learning rate (`lane_learning_rates`) or the
+//! initialisation (`lane_inits`) — lanes may then repeat an activation. [`RaceConfig::varying`]
+//! says which variables differ; with more than one the comparison is no longer controlled.
 //!
 //! A [`Lane`] trains in steps of whole batches ([`Lane::advance`]) and can stop after any batch
 //! and resume; the reports do not depend on how the work was sliced.
 
 use crate::activation::{Activation, DEFAULT_LEAKY_SLOPE};
-use crate::init::InitMode;
-use crate::metrics::{EVAL_BATCH, Evaluation, Evaluator, evaluate};
+use crate::init::{InitMode, InitScheme};
+use crate::metrics::{EVAL_BATCH, Evaluation, Evaluator, Probe, evaluate};
 use crate::mnist::{MAX_TRAIN_SIZE, Mnist};
 use crate::network::{CLASSES, Gradients, INPUT, Mlp, Workspace};
 use crate::optimizer::{Optimizer, OptimizerKind};
-use crate::report::{EpochReport, IntervalReport, LaneEvent};
+use crate::report::{EpochReport, IntervalReport, LaneEvent, TestPredictions};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -42,7 +44,10 @@ pub struct RaceConfig {
     pub seed: u32,
     /// Training images used (the first ones of the 55,000).
     pub train_size: usize,
+    /// How the lanes choose their initialisation scheme (unless `lane_inits` is given).
     pub init: InitMode,
+    /// Per-lane initialisation schemes, overriding `init` (one entry per lane).
+    pub lane_inits: Option<Vec<InitScheme>>,
     /// Interval reports per epoch.
     pub reports_per_epoch: u32,
     /// Validation images evaluated at each interval report (the whole 5,000 at epoch ends).
@@ -65,6 +70,7 @@ impl Default for RaceConfig {
             seed: 42,
             train_size: MAX_TRAIN_SIZE,
             init: InitMode::Glorot,
+            lane_inits: None,
             reports_per_epoch: 20,
             interval_val_size: 1_000,
             target_accuracy: 0.95,
@@ -85,6 +91,25 @@ pub mod limits {
     pub const MAX_REPORTS_PER_EPOCH: u32 = 200;
 }
 
+/// A setting that can differ between the lanes of a race.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variable {
+    Activation,
+    LearningRate,
+    Init,
+}
+
+impl Variable {
+    pub fn label(self) -> &'static str {
+        match self {
+            Variable::Activation => "activation",
+            Variable::LearningRate => "learning rate",
+            Variable::Init => "initialisation",
+        }
+    }
+}
+
 impl RaceConfig {
     /// The learning rate of lane `lane`.
     pub fn learning_rate_of(&self, lane: usize) -> f32 {
@@ -92,6 +117,66 @@ impl RaceConfig {
             .as_ref()
             .and_then(|r| r.get(lane).copied())
             .unwrap_or(self.learning_rate)
+    }
+
+    /// The initialisation scheme of lane `lane`: its entry of `lane_inits`, else what `init`
+    /// chooses for its activation.
+    pub fn init_of(&self, lane: usize) -> InitScheme {
+        self.lane_inits
+            .as_ref()
+            .and_then(|i| i.get(lane).copied())
+            .unwrap_or_else(|| {
+                let act = self
+                    .activations
+                    .get(lane)
+                    .copied()
+                    .unwrap_or(Activation::Relu);
+                self.init.scheme_for(act)
+            })
+    }
+
+    /// The variables that differ between the lanes, in the order activation, learning rate,
+    /// initialisation. Empty for one lane or identical lanes; more than one entry means the
+    /// comparison is no longer controlled. (`init = per_activation` with different activations
+    /// varies the initialisation too: the same draws at different scales.)
+    pub fn varying(&self) -> Vec<Variable> {
+        let lanes = 0..self.activations.len();
+        let differs = |f: &dyn Fn(usize) -> String| {
+            let first = f(0);
+            lanes.clone().any(|l| f(l) != first)
+        };
+        let mut v = Vec::new();
+        if differs(&|l| self.activations[l].key().to_string()) {
+            v.push(Variable::Activation);
+        }
+        if differs(&|l| self.learning_rate_of(l).to_string()) {
+            v.push(Variable::LearningRate);
+        }
+        if differs(&|l| self.init_of(l).key().to_string()) {
+            v.push(Variable::Init);
+        }
+        v
+    }
+
+    /// A short name for lane `lane` saying what sets it apart, for legends and cards: its
+    /// activation, followed by every other variable that differs between the lanes, e.g.
+    /// "ReLU · lr 0.01" or "Sigmoid · standard init".
+    pub fn lane_label(&self, lane: usize) -> String {
+        let mut label = self
+            .activations
+            .get(lane)
+            .map(|a| a.label().to_string())
+            .unwrap_or_else(|| format!("lane {lane}"));
+        for v in self.varying() {
+            match v {
+                Variable::Activation => {}
+                Variable::LearningRate => {
+                    label += &format!(" · lr {}", self.learning_rate_of(lane));
+                }
+                Variable::Init => label += &format!(" · {} init", self.init_of(lane).label()),
+            }
+        }
+        label
     }
 
     /// Layer widths from input to output, e.g. `[784, 128, 64, 10]`.
@@ -141,6 +226,15 @@ impl RaceConfig {
                     "learning rate {bad} is outside {MIN_LEARNING_RATE}–{MAX_LEARNING_RATE}"
                 ));
             }
+        }
+        if let Some(inits) = &self.lane_inits
+            && inits.len() != self.activations.len()
+        {
+            return Err(format!(
+                "{} per-lane initialisations for {} lanes",
+                inits.len(),
+                self.activations.len()
+            ));
         }
         if !(self.leaky_slope.is_finite() && (0.0..1.0).contains(&self.leaky_slope)) {
             return Err(format!(
@@ -283,6 +377,8 @@ pub struct Lane {
     active_secs: f64,
     state: LaneState,
     pending: Option<Pending>,
+    /// Per hidden layer and unit: dead at the last probe (all alive before the first).
+    dead_units: Vec<Vec<bool>>,
 }
 
 /// Evaluation due at a report boundary; training waits until it is done.
@@ -318,7 +414,7 @@ impl Lane {
             CLASSES,
             activation,
             config.leaky_slope,
-            config.init.scheme_for(activation),
+            config.init_of(index),
             config.seed as u64,
         );
         let optimizer = Optimizer::new(config.optimizer, config.learning_rate_of(index), &net);
@@ -330,7 +426,8 @@ impl Lane {
             config: config.clone(),
             train_ws: Workspace::new(&net, config.batch_size),
             eval_ws: Workspace::new(&net, EVAL_BATCH),
-            single_ws: Workspace::new(&net, 1),
+            // Keeps z for the trace of a drawn digit; 1 column, so it costs nothing.
+            single_ws: Workspace::with_pre_activations(&net, 1),
             grads: net.gradients(),
             grad_norms: vec![0.0; layers],
             labels: Vec::with_capacity(config.batch_size),
@@ -347,6 +444,7 @@ impl Lane {
             active_secs: 0.0,
             state: LaneState::Training,
             pending: None,
+            dead_units: config.hidden.iter().map(|&w| vec![false; w]).collect(),
         })
     }
 
@@ -358,6 +456,14 @@ impl Lane {
     }
     pub fn learning_rate(&self) -> f32 {
         self.optimizer.learning_rate()
+    }
+    /// The initialisation scheme the lane started from.
+    pub fn init(&self) -> InitScheme {
+        self.config.init_of(self.index)
+    }
+    /// What sets this lane apart from the others ([`RaceConfig::lane_label`]).
+    pub fn label(&self) -> String {
+        self.config.lane_label(self.index)
     }
     pub fn network(&self) -> &Mlp {
         &self.net
@@ -446,6 +552,24 @@ impl Lane {
         done
     }
 
+    /// Step mode: trains up to the next interval report and emits it (with the epoch's
+    /// reports if it is the last of an epoch), or stops when the lane finishes or diverges.
+    /// Evaluation left pending by a sliced [`Lane::advance_until`] is completed first, and its
+    /// report is then the next one. The reports are those of an unsliced run. Returns the
+    /// batches trained.
+    pub fn advance_to_next_report(&mut self, data: &Mnist, events: &mut Vec<LaneEvent>) -> usize {
+        if self.state != LaneState::Training {
+            return 0;
+        }
+        if self.pending.is_some() {
+            // Finishes the pending evaluation (all of it: `advance` evaluates before it counts
+            // batches) and trains nothing.
+            return self.advance(data, 0, events);
+        }
+        let to_boundary = self.report_boundary(self.next_report) - self.batch;
+        self.advance(data, to_boundary.max(1), events)
+    }
+
     /// Whether the lane is evaluating (between a report boundary and its report).
     pub fn is_evaluating(&self) -> bool {
         self.pending.is_some()
@@ -458,6 +582,67 @@ impl Lane {
         let mut p = [0.0; CLASSES];
         p.copy_from_slice(self.single_ws.probabilities(1));
         p
+    }
+
+    /// One 28×28 image of bytes through the network: every hidden unit's pre-activation and
+    /// output, the logits and the probabilities. The forward pass runs in a preallocated
+    /// one-image workspace; only the returned copies are allocated.
+    pub fn trace(&mut self, image: &[u8]) -> Result<Trace, String> {
+        crate::protocol::check_pixels(image)?;
+        self.single_ws.load_images(std::iter::once(image));
+        self.net.forward(&mut self.single_ws, 1);
+        let ws = &self.single_ws;
+        let layers = (0..self.net.layers.len() - 1)
+            .map(|l| TraceLayer {
+                pre_activations: ws
+                    .hidden_pre_activations(l, 1)
+                    .expect("the one-image workspace keeps pre-activations")
+                    .to_vec(),
+                outputs: ws.hidden_outputs(l, 1).to_vec(),
+            })
+            .collect();
+        let mut logits = [0.0; CLASSES];
+        logits.copy_from_slice(ws.logits(1));
+        let mut probabilities = [0.0; CLASSES];
+        probabilities.copy_from_slice(ws.probabilities(1));
+        Ok(Trace {
+            layers,
+            logits,
+            probabilities,
+        })
+    }
+
+    /// The incoming weights of first-layer units `units` (their "receptive fields"), with
+    /// whether each was dead at the last probe. An error names a unit that does not exist.
+    pub fn receptive_fields(&self, units: &[usize]) -> Result<ReceptiveFields, String> {
+        let first = &self.net.layers[0];
+        if self.net.layers.len() < 2 {
+            return Err("the network has no hidden layer".into());
+        }
+        if let Some(&bad) = units.iter().find(|&&u| u >= first.outputs()) {
+            return Err(format!(
+                "unit {bad} does not exist: the first hidden layer has {} units",
+                first.outputs()
+            ));
+        }
+        let inputs = first.inputs();
+        let mut weights = Vec::with_capacity(units.len() * inputs);
+        for &u in units {
+            // Row u of the column-major outputs × inputs matrix: stride `outputs`.
+            weights.extend(first.weights.row(u).iter().copied());
+        }
+        Ok(ReceptiveFields {
+            units: units.to_vec(),
+            inputs,
+            weights,
+            dead: units.iter().map(|&u| self.dead_units[0][u]).collect(),
+        })
+    }
+
+    /// Per hidden layer and unit, whether the unit was dead (inactive on every probe image) at
+    /// the last report; all false before the first.
+    pub fn dead_units(&self) -> &[Vec<bool>] {
+        &self.dead_units
     }
 
     /// The batch index (within the epoch) after which interval report `k` is due.
@@ -526,7 +711,7 @@ impl Lane {
                 if !e.is_done() {
                     return Some(Pending::EpochValidation(e));
                 }
-                let test = Evaluator::new(data.test_split().len, true, false);
+                let test = Evaluator::new(data.test_split().len, true, false).with_predictions();
                 Some(Pending::EpochTest {
                     validation: e.finish(),
                     test,
@@ -552,7 +737,7 @@ impl Lane {
         call_started: Instant,
         events: &mut Vec<LaneEvent>,
     ) {
-        let probe = e.probe.unwrap_or_default();
+        let probe = self.take_probe(e.probe);
         events.push(LaneEvent::Interval(IntervalReport {
             lane: self.index,
             activation: self.net.activation,
@@ -567,6 +752,12 @@ impl Lane {
             grad_norms: self.interval.mean_grad_norms(),
             dead_fraction: probe.dead_fraction,
             saturated_fraction: probe.saturated_fraction,
+            activation_mean: probe.activation_mean,
+            activation_std: probe.activation_std,
+            activation_histogram: probe.activation_histogram,
+            mean_abs_slope: probe.mean_abs_slope,
+            signal_share: probe.signal_share,
+            sparsity: probe.sparsity,
         }));
         self.interval.reset();
         while self.next_report <= self.config.reports_per_epoch
@@ -574,6 +765,15 @@ impl Lane {
         {
             self.next_report += 1;
         }
+    }
+
+    /// The probe's statistics for a report; remembers which units were dead.
+    fn take_probe(&mut self, probe: Option<Probe>) -> Probe {
+        let mut probe = probe.unwrap_or_default();
+        if !probe.dead_units.is_empty() {
+            self.dead_units = std::mem::take(&mut probe.dead_units);
+        }
+        probe
     }
 
     fn end_epoch(
@@ -584,7 +784,7 @@ impl Lane {
         diverged: bool,
         events: &mut Vec<LaneEvent>,
     ) {
-        let probe = val.probe.unwrap_or_default();
+        let probe = self.take_probe(val.probe);
         events.push(LaneEvent::Epoch(EpochReport {
             lane: self.index,
             activation: self.net.activation,
@@ -599,11 +799,25 @@ impl Lane {
             grad_norms: self.epoch_tally.mean_grad_norms(),
             dead_fraction: probe.dead_fraction,
             saturated_fraction: probe.saturated_fraction,
+            activation_mean: probe.activation_mean,
+            activation_std: probe.activation_std,
+            activation_histogram: probe.activation_histogram,
+            mean_abs_slope: probe.mean_abs_slope,
+            signal_share: probe.signal_share,
+            sparsity: probe.sparsity,
             samples_per_sec: self.epoch_tally.samples_per_sec(),
             epoch_secs: self.epoch_tally.secs,
             elapsed_secs: self.elapsed(call_started),
             diverged,
         }));
+        if let Some(p) = test.predictions {
+            events.push(LaneEvent::TestPredictions(TestPredictions {
+                lane: self.index,
+                epoch: self.epoch + 1,
+                predicted: p.predicted,
+                confidence: p.confidence,
+            }));
+        }
         if diverged {
             return;
         }
@@ -641,8 +855,11 @@ impl Lane {
             false,
             true,
         );
-        let test = evaluate(&self.net, &mut self.eval_ws, data.test_split(), true, false);
-        self.end_epoch(val, test, call_started, true, events);
+        let mut test = Evaluator::new(data.test_split().len, true, false).with_predictions();
+        while !test.is_done() {
+            test.step(&self.net, &mut self.eval_ws, data.test_split());
+        }
+        self.end_epoch(val, test.finish(), call_started, true, events);
         events.push(LaneEvent::Diverged {
             lane: self.index,
             epoch: self.epoch + 1,
@@ -657,6 +874,38 @@ impl Lane {
             ),
         });
     }
+}
+
+/// One image through a lane's network ([`Lane::trace`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Hidden layers, input side first.
+    pub layers: Vec<TraceLayer>,
+    pub logits: [f32; CLASSES],
+    pub probabilities: [f32; CLASSES],
+}
+
+/// One hidden layer's units for one image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceLayer {
+    /// z = W·x + b of every unit.
+    pub pre_activations: Vec<f32>,
+    /// f(z) of every unit.
+    pub outputs: Vec<f32>,
+}
+
+/// The incoming weights of some first-layer units ([`Lane::receptive_fields`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceptiveFields {
+    /// The units, as asked for.
+    pub units: Vec<usize>,
+    /// Weights per unit (784: one per pixel).
+    pub inputs: usize,
+    /// `inputs` weights per unit, unit after unit; within a unit in pixel order (row by row of
+    /// the 28×28 image).
+    pub weights: Vec<f32>,
+    /// Whether each unit was dead at the last probe.
+    pub dead: Vec<bool>,
 }
 
 #[cfg(test)]
@@ -719,5 +968,72 @@ mod tests {
         let bounds: Vec<usize> = (1..=20).map(|k| lane.report_boundary(k)).collect();
         assert_eq!(*bounds.last().unwrap(), 16);
         assert!(bounds.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn varying_names_what_differs_and_labels_say_it() {
+        let c = RaceConfig::default();
+        assert_eq!(c.varying(), vec![Variable::Activation]);
+        assert_eq!(c.lane_label(1), "ReLU");
+        let rates = RaceConfig {
+            activations: vec![Activation::Relu; 4],
+            lane_learning_rates: Some(vec![0.01, 0.1, 0.3, 1.0]),
+            ..RaceConfig::default()
+        };
+        assert!(rates.validate().is_ok());
+        assert_eq!(rates.varying(), vec![Variable::LearningRate]);
+        assert_eq!(rates.lane_label(0), "ReLU · lr 0.01");
+        let inits = RaceConfig {
+            activations: vec![Activation::Sigmoid; 2],
+            lane_inits: Some(vec![InitScheme::Standard, InitScheme::Glorot]),
+            ..RaceConfig::default()
+        };
+        assert_eq!(inits.varying(), vec![Variable::Init]);
+        assert_eq!(inits.lane_label(0), "Sigmoid · standard init");
+        assert_eq!(inits.init_of(1), InitScheme::Glorot);
+        // Per-activation init with two activations varies two things: not controlled.
+        let per = RaceConfig {
+            init: InitMode::PerActivation,
+            ..RaceConfig::default()
+        };
+        assert_eq!(per.varying(), vec![Variable::Activation, Variable::Init]);
+        assert_eq!(per.lane_label(1), "ReLU · He init");
+        // Equal per-lane values vary nothing.
+        let same = RaceConfig {
+            activations: vec![Activation::Tanh; 2],
+            lane_learning_rates: Some(vec![0.1, 0.1]),
+            ..RaceConfig::default()
+        };
+        assert!(same.varying().is_empty());
+        assert_eq!(same.lane_label(0), "Tanh");
+    }
+
+    #[test]
+    fn lane_inits_choose_each_lanes_scheme() {
+        let c = RaceConfig {
+            hidden: vec![8],
+            activations: vec![Activation::Sigmoid; 2],
+            lane_inits: Some(vec![InitScheme::Standard, InitScheme::Glorot]),
+            ..RaceConfig::default()
+        };
+        let (a, b) = (Lane::new(&c, 0).unwrap(), Lane::new(&c, 1).unwrap());
+        assert_eq!(
+            (a.init(), b.init()),
+            (InitScheme::Standard, InitScheme::Glorot)
+        );
+        // Same draws, scaled: 1/√784 against √(6/792).
+        let ratio =
+            a.network().layers[0].weights[(3, 100)] / b.network().layers[0].weights[(3, 100)];
+        let expected = (1.0 / 784f32.sqrt()) / (6.0f32 / 792.0).sqrt();
+        assert!((ratio - expected).abs() < 1e-5, "{ratio}");
+        let bad = RaceConfig {
+            lane_inits: Some(vec![InitScheme::He]),
+            ..RaceConfig::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .contains("per-lane initialisations")
+        );
     }
 }

@@ -2,8 +2,9 @@
 //! CLI writes it with `--json`; being a library type, the page can export the very same schema.
 
 use crate::activation::Activation;
+use crate::init::InitScheme;
 use crate::race::{Lane, LaneState, RaceConfig};
-use crate::report::{EpochReport, IntervalReport, LaneEvent};
+use crate::report::{EpochReport, IntervalReport, LaneEvent, TestPredictions};
 use serde::{Deserialize, Serialize};
 
 /// One race: the configuration, the network's shape and every lane's reports.
@@ -23,6 +24,12 @@ pub struct LaneRecord {
     pub lane: usize,
     pub activation: Activation,
     pub learning_rate: f32,
+    /// The lane's initialisation scheme.
+    #[serde(default = "default_init")]
+    pub init: InitScheme,
+    /// What sets the lane apart ([`RaceConfig::lane_label`]), e.g. "ReLU · lr 0.01".
+    #[serde(default)]
+    pub label: String,
     /// Where the lane ended (or is, for a record of a race in progress).
     pub state: LaneState,
     /// The interval reports.
@@ -31,6 +38,14 @@ pub struct LaneRecord {
     pub epochs: Vec<EpochReport>,
     /// What the lane said in words (a divergence).
     pub messages: Vec<String>,
+    /// The test-set predictions of the last epoch reported (earlier epochs' are replaced, to
+    /// keep the record small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_predictions: Option<TestPredictions>,
+}
+
+fn default_init() -> InitScheme {
+    InitScheme::Glorot
 }
 
 impl RaceRecord {
@@ -54,10 +69,13 @@ impl LaneRecord {
             lane: lane.index(),
             activation: lane.activation(),
             learning_rate: lane.learning_rate(),
+            init: lane.init(),
+            label: lane.label(),
             state: lane.state(),
             reports: Vec::new(),
             epochs: Vec::new(),
             messages: Vec::new(),
+            test_predictions: None,
         }
     }
 
@@ -71,6 +89,7 @@ impl LaneRecord {
                 self.messages.push(message);
             }
             LaneEvent::Finished { .. } => self.state = LaneState::Finished,
+            LaneEvent::TestPredictions(p) => self.test_predictions = Some(p),
         }
     }
 }

@@ -2,12 +2,93 @@
 //! page (serde-wasm-bindgen) and into the CLI's JSON output (serde_json).
 //!
 //! Per-layer vectors are ordered from the input side: `grad_norms[0]` is the first layer's
-//! weights (784 → first hidden layer), the last entry the output layer. `dead_fraction` and
-//! `saturated_fraction` have one entry per hidden layer.
+//! weights (784 → first hidden layer), the last entry the output layer. The unit statistics
+//! (`dead_fraction`, `saturated_fraction`, `activation_mean`, …, `sparsity`) have one entry per
+//! hidden layer.
+//!
+//! # Unit statistics
+//! Measured at every report on the fixed probe batch: the first 500 images of the validation
+//! set (the interval validation images start with them), after the report's training. Over the
+//! probe's units × images of each hidden layer:
+//! - `activation_mean`, `activation_std`: mean and (population) standard deviation of the
+//!   outputs f(z);
+//! - `activation_histogram`: the outputs in [`Histogram::BINS`] equal bins over
+//!   [`Activation::histogram_range`] (Sigmoid [0, 1], Tanh [−1, 1], the others [−1, 4]), with
+//!   outputs outside the range counted in `below` / `above`;
+//! - `mean_abs_slope`: mean |f′(z)|;
+//! - `signal_share`: for hidden layer l, the product of `mean_abs_slope` over layers l … top.
+//!   Backpropagation multiplies the gradient by f′ once per hidden layer on its way down, so this
+//!   is the share of the gradient signal sent back by the output layer that survives the
+//!   activations down to layer l's pre-activations — the weights and the correlation between
+//!   layers left out. With Sigmoid (f′ ≤ ¼) it falls at least 4× per layer;
+//! - `sparsity`: the share of outputs that are exactly 0, i.e. each probe image's share of
+//!   silent units, averaged over the images (Glorot, Bordes & Bengio 2011). ReLU gives exact
+//!   zeros for every z ≤ 0; the other activations only by rounding (Leaky ReLU at z = 0 exactly,
+//!   the others practically never), so for them it is ≈ 0. Different from `dead_fraction`,
+//!   which counts units inactive on *every* probe image.
+//!
+//! Fields added after the first release carry `#[serde(default)]`, so older JSON still reads.
 
 use crate::activation::Activation;
 use crate::network::CLASSES;
 use serde::{Deserialize, Serialize};
+
+/// Counts of values in equal bins over [lo, hi]; values outside are counted in `below` and
+/// `above` (NaN nowhere).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub lo: f32,
+    pub hi: f32,
+    /// Bin i covers [lo + i·w, lo + (i+1)·w), w = (hi − lo) / counts.len(); the last bin also
+    /// holds hi itself.
+    pub counts: Vec<u32>,
+    #[serde(default)]
+    pub below: u32,
+    #[serde(default)]
+    pub above: u32,
+}
+
+impl Histogram {
+    /// Bins of the reports' activation histograms.
+    pub const BINS: usize = 40;
+
+    /// An empty histogram of `bins` bins over [lo, hi].
+    pub fn new(lo: f32, hi: f32, bins: usize) -> Histogram {
+        assert!(lo < hi && bins > 0, "a histogram needs lo < hi and bins");
+        Histogram {
+            lo,
+            hi,
+            counts: vec![0; bins],
+            below: 0,
+            above: 0,
+        }
+    }
+
+    /// Counts every value of `values`.
+    pub fn add_all(&mut self, values: &[f32]) {
+        let bins = self.counts.len();
+        let scale = bins as f32 / (self.hi - self.lo);
+        let (lo, hi) = (self.lo, self.hi);
+        for &v in values {
+            if v >= lo && v < hi {
+                // Rounding of (v − lo)·scale can reach `bins` just below hi.
+                let i = (((v - lo) * scale) as usize).min(bins - 1);
+                self.counts[i] += 1;
+            } else if v == hi {
+                self.counts[bins - 1] += 1;
+            } else if v < lo {
+                self.below += 1;
+            } else if v > hi {
+                self.above += 1;
+            }
+        }
+    }
+
+    /// Values counted, in bins or outside them.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|&c| c as u64).sum::<u64>() + self.below as u64 + self.above as u64
+    }
+}
 
 /// Running metrics, reported several times per epoch (`reports_per_epoch`, default 20).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +116,24 @@ pub struct IntervalReport {
     pub dead_fraction: Vec<f32>,
     /// Per hidden layer: fraction of (unit, probe image) pairs that pass almost no gradient.
     pub saturated_fraction: Vec<f32>,
+    /// Per hidden layer: mean of the outputs over the probe (see the module docs).
+    #[serde(default)]
+    pub activation_mean: Vec<f32>,
+    /// Per hidden layer: standard deviation of the outputs over the probe.
+    #[serde(default)]
+    pub activation_std: Vec<f32>,
+    /// Per hidden layer: histogram of the outputs over the probe.
+    #[serde(default)]
+    pub activation_histogram: Vec<Histogram>,
+    /// Per hidden layer: mean |f′(z)| over the probe.
+    #[serde(default)]
+    pub mean_abs_slope: Vec<f32>,
+    /// Per hidden layer: product of `mean_abs_slope` from this layer to the top hidden layer.
+    #[serde(default)]
+    pub signal_share: Vec<f32>,
+    /// Per hidden layer: share of exactly-zero outputs per probe image, averaged.
+    #[serde(default)]
+    pub sparsity: Vec<f32>,
 }
 
 /// End-of-epoch results, with the whole validation and test sets.
@@ -55,8 +154,28 @@ pub struct EpochReport {
     pub confusion: [[u32; CLASSES]; CLASSES],
     /// Mean over the epoch's batches of each layer's weight-gradient L2 norm.
     pub grad_norms: Vec<f32>,
+    /// Per hidden layer: units inactive on every image of the probe batch.
     pub dead_fraction: Vec<f32>,
+    /// Per hidden layer: fraction of (unit, probe image) pairs that pass almost no gradient.
     pub saturated_fraction: Vec<f32>,
+    /// Per hidden layer: mean of the outputs over the probe (see the module docs).
+    #[serde(default)]
+    pub activation_mean: Vec<f32>,
+    /// Per hidden layer: standard deviation of the outputs over the probe.
+    #[serde(default)]
+    pub activation_std: Vec<f32>,
+    /// Per hidden layer: histogram of the outputs over the probe.
+    #[serde(default)]
+    pub activation_histogram: Vec<Histogram>,
+    /// Per hidden layer: mean |f′(z)| over the probe.
+    #[serde(default)]
+    pub mean_abs_slope: Vec<f32>,
+    /// Per hidden layer: product of `mean_abs_slope` from this layer to the top hidden layer.
+    #[serde(default)]
+    pub signal_share: Vec<f32>,
+    /// Per hidden layer: share of exactly-zero outputs per probe image, averaged.
+    #[serde(default)]
+    pub sparsity: Vec<f32>,
     /// Training samples per second of training time over the epoch.
     pub samples_per_sec: f32,
     /// Seconds spent on this epoch (training and evaluation).
@@ -88,6 +207,32 @@ pub enum LaneEvent {
     Finished {
         lane: usize,
     },
+    /// Every test image's prediction at the end of an epoch, sent right after that epoch's
+    /// [`EpochReport`] (apart from it, to keep the reports small).
+    TestPredictions(TestPredictions),
+}
+
+/// What a lane made of each of the 10,000 test images at the end of an epoch, in test-set
+/// order, from the epoch's test pass.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestPredictions {
+    pub lane: usize,
+    /// The epoch just completed, from 1.
+    pub epoch: u32,
+    /// The predicted digit of each test image.
+    #[serde(with = "serde_bytes")]
+    pub predicted: Vec<u8>,
+    /// The probability of the predicted digit, quantised: round(255·p) (so ≥ 26, as the top of
+    /// ten probabilities is at least 0.1).
+    #[serde(with = "serde_bytes")]
+    pub confidence: Vec<u8>,
+}
+
+impl TestPredictions {
+    /// The probability `confidence[i]` stands for.
+    pub fn probability(&self, i: usize) -> f32 {
+        self.confidence[i] as f32 / 255.0
+    }
 }
 
 impl IntervalReport {

@@ -2,11 +2,14 @@
 //!
 //! `?hidden=128,64&lanes=sigmoid,relu&lr=0.1&opt=sgd&batch=64&epochs=5&seed=42&train=55000&init=glorot&target=95`
 //!
+//! Optional: `lane_lr=0.1,0.01` and `lane_init=standard,glorot` (one entry per lane, overriding
+//! `lr` and `init`), `slope=…` (Leaky ReLU), `reports=…` (interval reports per epoch).
+//!
 //! Reading is forgiving and says what it did: a value that cannot be read is refused (the default
 //! stays) and a value out of range is clamped, each with a notice for the page to show.
 
 use crate::activation::Activation;
-use crate::init::InitMode;
+use crate::init::{InitMode, InitScheme};
 use crate::mnist::MAX_TRAIN_SIZE;
 use crate::optimizer::OptimizerKind;
 use crate::race::{RaceConfig, limits};
@@ -229,6 +232,10 @@ pub fn apply(config: &mut RaceConfig, key: &str, value: &str, notices: &mut Vec<
             }
             Err(e) => n(refused(&shown, &e, "the shared learning rate")),
         },
+        "lane_init" => match parse_list::<InitScheme>(value) {
+            Ok(inits) => config.lane_inits = Some(inits),
+            Err(e) => n(refused(&shown, &e, config.init.key())),
+        },
         "opt" => match value.parse::<OptimizerKind>() {
             Ok(o) => config.optimizer = o,
             Err(e) => n(refused(&shown, &e, config.optimizer.key())),
@@ -300,6 +307,17 @@ fn fix_combinations(config: &mut RaceConfig, notices: &mut Vec<String>) {
         ));
         config.lane_learning_rates = None;
     }
+    if let Some(inits) = &config.lane_inits
+        && inits.len() != config.activations.len()
+    {
+        notices.push(format!(
+            "{} per-lane initialisations for {} lanes; using {} for all",
+            inits.len(),
+            config.activations.len(),
+            config.init.key()
+        ));
+        config.lane_inits = None;
+    }
     if config.batch_size > config.train_size {
         notices.push(format!(
             "batch size {} exceeds the training set; using {}",
@@ -320,6 +338,9 @@ pub fn to_pairs(c: &RaceConfig) -> Vec<(&'static str, String)> {
     ];
     if let Some(rates) = &c.lane_learning_rates {
         pairs.push(("lane_lr", join(rates)));
+    }
+    if let Some(inits) = &c.lane_inits {
+        pairs.push(("lane_init", join(inits)));
     }
     pairs.extend([
         ("opt", c.optimizer.key().to_string()),
@@ -487,6 +508,11 @@ mod tests {
             seed: 7,
             train_size: 20_000,
             init: InitMode::PerActivation,
+            lane_inits: Some(vec![
+                InitScheme::Standard,
+                InitScheme::Glorot,
+                InitScheme::He,
+            ]),
             target_accuracy: 0.975,
             leaky_slope: 0.05,
             reports_per_epoch: 10,
@@ -505,7 +531,7 @@ mod tests {
     #[test]
     fn garbage_is_refused_or_clamped_with_notices() {
         let r = from_query(
-            "lr=abc&batch=0&epochs=9999&lanes=relu,swish&hidden=128,x&seed=-4&bogus=1&train=1e9&target=250&lr=NaN",
+            "lr=abc&batch=0&epochs=9999&lanes=relu,mish&hidden=128,x&seed=-4&bogus=1&train=1e9&target=250&lr=NaN",
         );
         let c = &r.config;
         assert_eq!(c.learning_rate, 0.1);
@@ -522,7 +548,7 @@ mod tests {
             "'lr=abc' was refused",
             "'batch=0' is below",
             "'epochs=9999' is above",
-            "swish",
+            "mish",
             "'hidden=128,x' was refused",
             "seed=-4",
             "unknown setting 'bogus=1'",
@@ -666,6 +692,24 @@ mod tests {
             ..RaceConfig::default()
         };
         assert!(!one.remove_lane(0), "the last lane stays");
+    }
+
+    #[test]
+    fn lanes_may_repeat_an_activation_and_vary_the_initialisation() {
+        let r = from_query("lanes=relu,relu&lane_init=standard,he&init=standard");
+        assert!(r.notices.is_empty(), "{:?}", r.notices);
+        assert_eq!(
+            r.config.lane_inits,
+            Some(vec![InitScheme::Standard, InitScheme::He])
+        );
+        assert_eq!(r.config.init, InitMode::Standard);
+        assert_eq!(from_query(&to_query(&r.config)).config, r.config);
+        let bad = from_query("lanes=relu,relu&lane_init=standard,zeros");
+        assert_eq!(bad.config.lane_inits, None);
+        assert!(bad.notices[0].contains("'lane_init=standard,zeros' was refused"));
+        let short = from_query("lanes=relu,tanh,elu&lane_init=he");
+        assert_eq!(short.config.lane_inits, None);
+        assert!(short.notices[0].contains("1 per-lane initialisations for 3 lanes"));
     }
 
     #[test]

@@ -83,7 +83,7 @@ test("after a race, the JSON (the CLI schema + settings URL) and CSV downloads h
     const last = mine.filter((r) => r[col("kind")] === "interval").at(-1);
     assert.ok(Math.abs(Number(last[col("train_loss")]) - l.intervals.at(-1).train_loss) < 1e-6);
   }
-  assert.equal(rows[0][col("label")], "Sigmoid (lr 0.1)");
+  assert.equal(rows[0][col("label")], "Sigmoid · lr 0.1");
 
   for (const chart of ["loss", "accuracy", "gradients", "units"]) {
     const png = await download(page, `[data-testid=download-${chart}-png]`);
@@ -110,8 +110,8 @@ test("after a race, the JSON (the CLI schema + settings URL) and CSV downloads h
     }, svg.bytes.toString("utf8"));
     assert.equal(parsed.error, null, `${chart}: valid SVG`);
     assert.equal(parsed.root, "svg");
-    assert.match(parsed.text, /Sigmoid \(lr 0\.1\)/, `${chart}: lane names`);
-    assert.match(parsed.text, /ReLU \(lr 0\.05\)/);
+    assert.match(parsed.text, /Sigmoid · lr 0\.1/, `${chart}: lane names`);
+    assert.match(parsed.text, /ReLU · lr 0\.05/);
     assert.ok(parsed.shapes > 20, `${chart}: ${parsed.shapes} shapes`);
   }
   assert.deepEqual(problems, []);

@@ -26,6 +26,12 @@ pub fn interval(lane: usize, activation: Activation, epochs_done: f64) -> Interv
         grad_norms: Vec::new(),
         dead_fraction: Vec::new(),
         saturated_fraction: Vec::new(),
+        activation_mean: vec![],
+        activation_std: vec![],
+        activation_histogram: vec![],
+        mean_abs_slope: vec![],
+        signal_share: vec![],
+        sparsity: vec![],
     }
 }
 
@@ -45,6 +51,12 @@ pub fn epoch(lane: usize, activation: Activation, epoch: u32) -> EpochReport {
         grad_norms: Vec::new(),
         dead_fraction: Vec::new(),
         saturated_fraction: Vec::new(),
+        activation_mean: vec![],
+        activation_std: vec![],
+        activation_histogram: vec![],
+        mean_abs_slope: vec![],
+        signal_share: vec![],
+        sparsity: vec![],
         samples_per_sec: 20_000.0,
         epoch_secs: 3.0,
         elapsed_secs: f64::from(epoch) * 3.0,

@@ -60,14 +60,10 @@ impl<'a> LaneSeries<'a> {
     }
 }
 
-/// A lane's name: its activation, and its learning rate when lanes have their own.
+/// A lane's name: its activation, and what else sets it apart when lanes differ in a learning
+/// rate or an initialisation ([`RaceConfig::lane_label`], e.g. "ReLU · lr 0.01").
 pub fn lane_label(config: &RaceConfig, index: usize) -> String {
-    let activation = config.activations.get(index).map_or("lane", |a| a.label());
-    if config.lane_learning_rates.is_some() {
-        format!("{activation} (lr {})", config.learning_rate_of(index))
-    } else {
-        activation.to_string()
-    }
+    config.lane_label(index)
 }
 
 /// Progress of the furthest lane in epochs, rounded up to a whole epoch (at least 1): the x
@@ -155,6 +151,6 @@ mod tests {
         let lane = LaneSeries::of_lane(&config, 1, &[], &[]);
         assert_eq!((lane.label.as_str(), lane.color), ("ReLU", LANE_COLORS[1]));
         config.lane_learning_rates = Some(vec![0.1, 0.01]);
-        assert_eq!(lane_label(&config, 1), "ReLU (lr 0.01)");
+        assert_eq!(lane_label(&config, 1), "ReLU · lr 0.01");
     }
 }

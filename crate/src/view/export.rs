@@ -26,6 +26,8 @@ pub fn page_record(view: &RaceView, page_url: &str) -> PageRecord {
             lane: l.index,
             activation: l.activation,
             learning_rate: view.config.learning_rate_of(l.index),
+            init: view.config.init_of(l.index),
+            label: view.label(l.index),
             state: match l.phase {
                 LanePhase::Finished => LaneState::Finished,
                 LanePhase::Diverged { .. } => LaneState::Diverged,
@@ -37,6 +39,7 @@ pub fn page_record(view: &RaceView, page_url: &str) -> PageRecord {
                 LanePhase::Diverged { message } => vec![message.clone()],
                 _ => Vec::new(),
             },
+            test_predictions: l.test_predictions.clone(),
         })
         .collect();
     PageRecord {
@@ -211,6 +214,12 @@ pub(crate) mod tests_support {
             grad_norms: vec![0.1, 0.2, 0.3],
             dead_fraction: vec![0.0, 0.25],
             saturated_fraction: vec![0.5, 0.5],
+            activation_mean: vec![],
+            activation_std: vec![],
+            activation_histogram: vec![],
+            mean_abs_slope: vec![],
+            signal_share: vec![],
+            sparsity: vec![],
             samples_per_sec: 1000.0,
             epoch_secs: 2.0,
             elapsed_secs: 2.0,
@@ -239,6 +248,12 @@ mod tests {
             grad_norms: vec![0.1, 0.2, 0.3],
             dead_fraction: vec![0.0, 0.25],
             saturated_fraction: vec![0.5, 0.5],
+            activation_mean: vec![],
+            activation_std: vec![],
+            activation_histogram: vec![],
+            mean_abs_slope: vec![],
+            signal_share: vec![],
+            sparsity: vec![],
         }
     }
 

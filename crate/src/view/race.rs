@@ -10,7 +10,7 @@ use crate::activation::Activation;
 use crate::network::{CLASSES, INPUT, argmax};
 use crate::protocol::{FromWorker, ToWorker};
 use crate::race::RaceConfig;
-use crate::report::{EpochReport, IntervalReport, LaneEvent};
+use crate::report::{EpochReport, IntervalReport, LaneEvent, TestPredictions};
 use crate::settings;
 
 /// Where a lane's Web Worker is.
@@ -78,6 +78,8 @@ pub struct LaneModel {
     pub epochs: Vec<EpochReport>,
     pub reached: Option<Reached>,
     pub prediction: Option<Prediction>,
+    /// Every test image's prediction at the latest epoch end.
+    pub test_predictions: Option<TestPredictions>,
 }
 
 impl LaneModel {
@@ -93,6 +95,7 @@ impl LaneModel {
             epochs: Vec::new(),
             reached: None,
             prediction: None,
+            test_predictions: None,
         }
     }
 
@@ -136,6 +139,7 @@ impl LaneModel {
         self.epochs.clear();
         self.reached = None;
         self.prediction = None;
+        self.test_predictions = None;
     }
 }
 
@@ -431,6 +435,7 @@ impl RaceView {
                             l.phase = LanePhase::Finished;
                             stopped = true;
                         }
+                        LaneEvent::TestPredictions(p) => l.test_predictions = Some(p),
                     }
                 }
                 if epoch_ended {
@@ -687,7 +692,7 @@ impl RaceView {
 
     /// Lane `lane`'s name, e.g. "ReLU" or "ReLU (lr 0.01)" (the charts' legend names too).
     pub fn label(&self, lane: usize) -> String {
-        crate::charts::lane_label(&self.config, lane)
+        self.config.lane_label(lane)
     }
 
     pub fn controls(&self) -> Controls {
@@ -995,6 +1000,12 @@ mod tests {
             grad_norms: vec![0.1, 0.2, 0.3],
             dead_fraction: vec![0.0, 0.0],
             saturated_fraction: vec![0.1, 0.2],
+            activation_mean: vec![],
+            activation_std: vec![],
+            activation_histogram: vec![],
+            mean_abs_slope: vec![],
+            signal_share: vec![],
+            sparsity: vec![],
         }
     }
 
@@ -1431,7 +1442,7 @@ mod tests {
         let out = v.update(Msg::Configure(config), 2.0);
         assert!(out.contains(&Command::Terminate { lane: 2 }));
         assert_eq!(v.lanes.len(), 2);
-        assert_eq!(v.label(0), "ReLU (lr 0.01)");
+        assert_eq!(v.label(0), "ReLU · lr 0.01");
         assert_eq!(v.lanes[0].activation, Activation::Relu);
     }
 

@@ -261,6 +261,12 @@ mod tests {
             grad_norms: grads,
             dead_fraction: vec![0.0, 0.125],
             saturated_fraction: vec![0.5, 0.25],
+            activation_mean: vec![],
+            activation_std: vec![],
+            activation_histogram: vec![],
+            mean_abs_slope: vec![],
+            signal_share: vec![],
+            sparsity: vec![],
         }
     }
 
