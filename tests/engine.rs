@@ -256,3 +256,35 @@ fn cli_writes_the_documented_json() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("learning rate"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn peeking_between_reports_leaves_the_race_unchanged() {
+    let config = small_config();
+    let whole = run_sliced(&config, 1, usize::MAX);
+    // Step mode: one batch, a peek, one batch, a peek, … then the rest as usual.
+    let mut l = Lane::new(&config, 1).expect("a valid configuration");
+    let mut events = Vec::new();
+    let mut peeks = Vec::new();
+    for _ in 0..25 {
+        l.advance(common::mnist(), 1, &mut events);
+        if let Some(r) = l.peek_report(common::mnist()) {
+            peeks.push(r);
+        }
+    }
+    while l.state() == LaneState::Training {
+        l.advance(common::mnist(), usize::MAX, &mut events);
+    }
+    let events: Vec<LaneEvent> = events.iter().map(LaneEvent::untimed).collect();
+    assert_eq!(events, whole, "peeks do not change the scheduled reports");
+    assert!(peeks.len() >= 20, "{} peeks", peeks.len());
+    // A peek is a real measurement at its batch: progress, accuracy and per-layer figures.
+    let p = &peeks[9];
+    assert!(
+        (p.epochs_done - 10.0 / 60.0).abs() < 1e-9,
+        "{}",
+        p.epochs_done
+    );
+    assert!(p.val_accuracy > 0.1 && p.train_loss.is_finite());
+    assert_eq!(p.activation_mean.len(), 2);
+    assert_eq!(p.grad_norms.len(), 3);
+}

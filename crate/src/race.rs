@@ -570,6 +570,57 @@ impl Lane {
         self.advance(data, to_boundary.max(1), events)
     }
 
+    /// A report of where the lane is now, for step mode: evaluated on the interval validation
+    /// images and the probe like a scheduled report, with the training figures of the interval
+    /// so far. The schedule is untouched: the next scheduled report (and every later one) is
+    /// exactly what it would have been without this peek. `None` while an evaluation is
+    /// pending (a scheduled report is about to come anyway).
+    pub fn peek_report(&mut self, data: &Mnist) -> Option<IntervalReport> {
+        if self.pending.is_some() {
+            return None;
+        }
+        let started = Instant::now();
+        let len = self
+            .config
+            .interval_val_size
+            .min(data.validation_split().len);
+        let e = evaluate(
+            &self.net,
+            &mut self.eval_ws,
+            data.validation_split().prefix(len),
+            false,
+            true,
+        );
+        let probe = self.take_probe(e.probe);
+        let report = IntervalReport {
+            lane: self.index,
+            activation: self.net.activation,
+            epoch: self.epoch + 1,
+            epochs_done: self.epochs_done(),
+            samples_seen: self.samples_seen,
+            train_loss: if self.interval.samples > 0 {
+                self.interval.mean_loss()
+            } else {
+                f32::NAN
+            },
+            val_loss: e.loss,
+            val_accuracy: e.accuracy,
+            samples_per_sec: self.interval.samples_per_sec(),
+            elapsed_secs: self.active_secs,
+            grad_norms: self.interval.mean_grad_norms(),
+            dead_fraction: probe.dead_fraction,
+            saturated_fraction: probe.saturated_fraction,
+            activation_mean: probe.activation_mean,
+            activation_std: probe.activation_std,
+            activation_histogram: probe.activation_histogram,
+            mean_abs_slope: probe.mean_abs_slope,
+            signal_share: probe.signal_share,
+            sparsity: probe.sparsity,
+        };
+        self.active_secs += started.elapsed().as_secs_f64();
+        Some(report)
+    }
+
     /// Whether the lane is evaluating (between a report boundary and its report).
     pub fn is_evaluating(&self) -> bool {
         self.pending.is_some()

@@ -7,11 +7,13 @@
 //! finish line) is computed here too, so it is tested natively.
 
 use crate::activation::Activation;
+use crate::mistakes::{Disagreement, disagreements};
 use crate::network::{CLASSES, INPUT, argmax};
-use crate::protocol::{FromWorker, ToWorker};
-use crate::race::RaceConfig;
+use crate::protocol::{FromWorker, StepTo, ToWorker};
+use crate::race::{RaceConfig, ReceptiveFields, TraceLayer};
 use crate::report::{EpochReport, IntervalReport, LaneEvent, TestPredictions};
 use crate::settings;
+use std::collections::BTreeMap;
 
 /// Where a lane's Web Worker is.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,11 +58,33 @@ pub struct Reached {
 }
 
 /// A lane's reading of the current input.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
     pub probabilities: [f32; CLASSES],
     /// Milliseconds from the input (reading the pad included) to this lane's first answer.
     pub answer_ms: f64,
+    /// The input through the network: every hidden unit's pre-activation and output.
+    pub layers: Vec<TraceLayer>,
+}
+
+/// First-layer units whose receptive fields the page shows (the first ones of the layer).
+pub const WATCHED_UNITS: usize = 16;
+
+/// Test images on which two lanes disagree that the gallery shows.
+pub const GALLERY_SIZE: usize = 24;
+
+/// The test images on which lanes `a` and `b` disagree at an epoch end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gallery {
+    pub a: usize,
+    pub b: usize,
+    pub epoch: u32,
+    /// Disagreements in all, before cutting to [`GALLERY_SIZE`].
+    pub total: usize,
+    /// The most confident mistakes first.
+    pub items: Vec<Disagreement>,
+    /// The items' pixels as they arrive from a worker.
+    pub images: BTreeMap<u32, Vec<u8>>,
 }
 
 /// One lane: its worker, its phase, what it reported.
@@ -80,6 +104,8 @@ pub struct LaneModel {
     pub prediction: Option<Prediction>,
     /// Every test image's prediction at the latest epoch end.
     pub test_predictions: Option<TestPredictions>,
+    /// The watched first-layer units' incoming weights, and when they were read (epochs).
+    pub fields: Option<(ReceptiveFields, f64)>,
 }
 
 impl LaneModel {
@@ -96,6 +122,7 @@ impl LaneModel {
             reached: None,
             prediction: None,
             test_predictions: None,
+            fields: None,
         }
     }
 
@@ -140,6 +167,7 @@ impl LaneModel {
         self.reached = None;
         self.prediction = None;
         self.test_predictions = None;
+        self.fields = None;
     }
 }
 
@@ -199,6 +227,22 @@ pub enum Msg {
     CrashLane {
         lane: usize,
     },
+    /// Step mode, while no lane runs.
+    Step(StepTo),
+    /// Load gallery image `index` (a test image) into the pad.
+    PickTestImage {
+        index: u32,
+    },
+    /// Compare lanes `a` and `b` in the gallery of mistakes.
+    Compare {
+        a: usize,
+        b: usize,
+    },
+    /// Show unit `unit` of lane `lane`'s first layer large.
+    SelectUnit {
+        lane: usize,
+        unit: usize,
+    },
 }
 
 /// How soon the page should show the new state.
@@ -255,6 +299,13 @@ pub struct RaceView {
     pub errors: Vec<String>,
     /// Epoch ends announced so far in this race.
     announced_epochs: usize,
+    /// The test set's labels, once a worker has sent them.
+    test_labels: Option<Vec<u8>>,
+    /// The pair of lanes the gallery compares.
+    pub compare: (usize, usize),
+    pub gallery: Option<Gallery>,
+    /// The receptive field shown large: (lane, unit).
+    pub selected_unit: Option<(usize, usize)>,
 }
 
 impl RaceView {
@@ -269,6 +320,10 @@ impl RaceView {
             request_started_ms: 0.0,
             errors: Vec::new(),
             announced_epochs: 0,
+            test_labels: None,
+            compare: (0, 1),
+            gallery: None,
+            selected_unit: None,
         }
     }
 
@@ -345,6 +400,51 @@ impl RaceView {
                     l.command(ToWorker::Crash, &mut out);
                 }
             }
+            Msg::Step(to) => {
+                if self.can_step() {
+                    for lane in &mut self.lanes {
+                        if !lane.done() {
+                            lane.command(ToWorker::Step { to }, &mut out);
+                        }
+                    }
+                }
+            }
+            Msg::PickTestImage { index } => {
+                let picked = self.gallery.as_ref().and_then(|g| {
+                    let item = g.items.iter().find(|d| d.index == index)?;
+                    let pixels = g.images.get(&index)?;
+                    Some((item.clone(), pixels.clone()))
+                });
+                if let Some((d, pixels)) = picked
+                    && let Ok(image) = <[u8; INPUT]>::try_from(pixels.as_slice())
+                {
+                    let (a, b) = (self.label(self.compare.0), self.label(self.compare.1));
+                    out.push(Command::ShowTestDigit {
+                        caption: format!(
+                            "MNIST test image #{index}, labelled {}: {a} read {}, {b} read {}.",
+                            d.label, d.a_predicted, d.b_predicted
+                        ),
+                        pixels,
+                    });
+                    self.set_input(Some(Box::new(image)), now_ms, &mut out);
+                }
+            }
+            Msg::Compare { a, b } => {
+                if a != b && a < self.lanes.len() && b < self.lanes.len() {
+                    self.compare = (a, b);
+                    self.update_gallery(&mut out);
+                }
+            }
+            Msg::SelectUnit { lane, unit } => {
+                let known = self
+                    .lanes
+                    .get(lane)
+                    .and_then(|l| l.fields.as_ref())
+                    .is_some_and(|(f, _)| f.units.contains(&unit));
+                if known {
+                    self.selected_unit = Some((lane, unit));
+                }
+            }
         }
         if !out.iter().any(|c| matches!(c, Command::Redraw(_))) {
             out.push(Command::Redraw(Redraw::Now));
@@ -372,9 +472,12 @@ impl RaceView {
                     };
                 }
             }
-            FromWorker::Loaded { .. } => {
+            FromWorker::Loaded { test_labels, .. } => {
                 if l.usable() {
                     l.worker = WorkerPhase::Loaded;
+                }
+                if self.test_labels.is_none() {
+                    self.test_labels = Some(test_labels);
                 }
             }
             FromWorker::LoadFailed { message } => {
@@ -402,7 +505,7 @@ impl RaceView {
                 _ => {}
             },
             FromWorker::Event(event) => {
-                let (mut epoch_ended, mut stopped) = (false, false);
+                let (mut epoch_ended, mut stopped, mut predictions_came) = (false, false, false);
                 if l.phase != LanePhase::Configuring {
                     match event {
                         LaneEvent::Interval(r) => {
@@ -435,11 +538,17 @@ impl RaceView {
                             l.phase = LanePhase::Finished;
                             stopped = true;
                         }
-                        LaneEvent::TestPredictions(p) => l.test_predictions = Some(p),
+                        LaneEvent::TestPredictions(p) => {
+                            l.test_predictions = Some(p);
+                            predictions_came = true;
+                        }
                     }
                 }
                 if epoch_ended {
                     self.announce_epochs(out);
+                }
+                if predictions_came {
+                    self.update_gallery(out);
                 }
                 if stopped {
                     self.announce_end(out);
@@ -449,6 +558,7 @@ impl RaceView {
             FromWorker::Prediction {
                 request,
                 probabilities,
+                layers,
                 ..
             } => {
                 if request == self.request && self.input.is_some() {
@@ -456,14 +566,37 @@ impl RaceView {
                         // A re-reading after a report keeps the report's pace.
                         Some(p) => {
                             p.probabilities = probabilities;
+                            p.layers = layers;
                             out.push(Command::Redraw(Redraw::Paced));
                         }
                         None => {
                             l.prediction = Some(Prediction {
                                 probabilities,
                                 answer_ms: (now_ms - self.request_started_ms).max(0.0),
+                                layers,
                             })
                         }
+                    }
+                }
+            }
+            FromWorker::TestImages { images } => {
+                if let Some(g) = &mut self.gallery {
+                    for image in images {
+                        if g.items.iter().any(|d| d.index == image.index) {
+                            g.images.insert(image.index, image.pixels);
+                        }
+                    }
+                    out.push(Command::Redraw(Redraw::Paced));
+                }
+            }
+            FromWorker::ReceptiveFields(message) => {
+                if l.phase != LanePhase::Configuring {
+                    match message.decode() {
+                        Ok(fields) => {
+                            l.fields = Some((fields, message.epochs_done));
+                            out.push(Command::Redraw(Redraw::Paced));
+                        }
+                        Err(e) => self.add_error(format!("{name} lane: {e}")),
                     }
                 }
             }
@@ -515,6 +648,11 @@ impl RaceView {
     fn reset(&mut self, now_ms: f64, out: &mut Vec<Command>) {
         self.winner = None;
         self.announced_epochs = 0;
+        self.gallery = None;
+        self.selected_unit = None;
+        if self.compare.0 >= self.lanes.len() || self.compare.1 >= self.lanes.len() {
+            self.compare = (0, 1);
+        }
         // The networks start afresh: their answers to the current input are timed from here.
         self.request_started_ms = now_ms;
         for lane in &mut self.lanes {
@@ -527,6 +665,13 @@ impl RaceView {
                 ToWorker::Configure {
                     config: self.config.clone(),
                     lane: lane.index,
+                },
+                out,
+            );
+            let width = self.config.hidden.first().copied().unwrap_or(0);
+            lane.command(
+                ToWorker::WatchUnits {
+                    units: (0..width.min(WATCHED_UNITS)).collect(),
                 },
                 out,
             );
@@ -567,6 +712,47 @@ impl RaceView {
         } else {
             format!("The race has started: {}.", names.join(" vs "))
         }));
+    }
+
+    /// The gallery of the compared pair, once both have predictions of the same epoch; asks a
+    /// worker for the images.
+    fn update_gallery(&mut self, out: &mut Vec<Command>) {
+        let (a, b) = self.compare;
+        let (Some(la), Some(lb), Some(labels)) =
+            (self.lanes.get(a), self.lanes.get(b), &self.test_labels)
+        else {
+            return;
+        };
+        let (Some(pa), Some(pb)) = (&la.test_predictions, &lb.test_predictions) else {
+            return;
+        };
+        if pa.epoch != pb.epoch
+            || self
+                .gallery
+                .as_ref()
+                .is_some_and(|g| (g.a, g.b, g.epoch) == (a, b, pa.epoch))
+        {
+            return;
+        }
+        match disagreements(pa, pb, labels) {
+            Ok(all) => {
+                let total = all.len();
+                let items: Vec<Disagreement> = all.into_iter().take(GALLERY_SIZE).collect();
+                let indices = items.iter().map(|d| d.index).collect();
+                self.gallery = Some(Gallery {
+                    a,
+                    b,
+                    epoch: pa.epoch,
+                    total,
+                    items,
+                    images: BTreeMap::new(),
+                });
+                if let Some(lane) = self.lanes.iter_mut().find(|l| l.loaded()) {
+                    lane.command(ToWorker::TestImages { indices }, out);
+                }
+            }
+            Err(e) => self.add_error(format!("the gallery of mistakes: {e}")),
+        }
     }
 
     /// Announces each epoch once every lane still racing has finished it.
@@ -668,6 +854,11 @@ impl RaceView {
     }
 
     // ----- what the page shows -----------------------------------------------------------------
+
+    /// Step mode: no lane runs, every lane is built, some lane can still train.
+    pub fn can_step(&self) -> bool {
+        self.can_start() && !self.any_running() && !self.all_done()
+    }
 
     /// Every lane loaded and built: the race can start.
     pub fn can_start(&self) -> bool {
@@ -816,6 +1007,7 @@ impl RaceView {
             speed: last.map_or_else(|| "—".into(), |r| format_rate(r.samples_per_sec)),
             prediction: l
                 .prediction
+                .as_ref()
                 .map_or_else(|| "—".into(), |p| argmax(&p.probabilities).to_string()),
             progress,
             progress_label,
@@ -1021,11 +1213,15 @@ mod tests {
         v
     }
 
+    /// A test set of six images.
+    const TEST_LABELS: [u8; 6] = [7, 2, 1, 0, 4, 1];
+
     fn loaded() -> FromWorker {
         FromWorker::Loaded {
             train: 60_000,
             test: 10_000,
             seconds: 1.0,
+            test_labels: TEST_LABELS.to_vec(),
         }
     }
 
@@ -1309,6 +1505,7 @@ mod tests {
             lane: 0,
             probabilities,
             samples_seen: 0,
+            layers: vec![],
         };
         // The answer to an older input is ignored.
         worker(&mut v, 0, answer(request.wrapping_sub(1), p));
@@ -1483,5 +1680,119 @@ mod tests {
         assert!(v.errors.is_empty());
         // Messages for lanes that do not exist are ignored.
         worker(&mut v, 9, FromWorker::Ready);
+    }
+
+    #[test]
+    fn step_mode_steps_every_lane_still_racing_and_only_while_paused() {
+        let mut v = ready_view();
+        let out = v.update(Msg::Step(StepTo::Batch), 0.0);
+        assert_eq!(
+            posts(&out),
+            vec![
+                (0, ToWorker::Step { to: StepTo::Batch }),
+                (1, ToWorker::Step { to: StepTo::Batch })
+            ]
+        );
+        v.update(Msg::Start, 1.0);
+        assert!(!v.can_step());
+        assert!(posts(&v.update(Msg::Step(StepTo::Report), 2.0)).is_empty());
+        v.update(Msg::TogglePause, 3.0);
+        worker(&mut v, 0, event(LaneEvent::Finished { lane: 0 }));
+        let out = v.update(Msg::Step(StepTo::Report), 4.0);
+        assert_eq!(
+            posts(&out),
+            vec![(1, ToWorker::Step { to: StepTo::Report })],
+            "a finished lane is not stepped"
+        );
+    }
+
+    fn predictions(lane: usize, epoch: u32, predicted: [u8; 6], confidence: [u8; 6]) -> FromWorker {
+        event(LaneEvent::TestPredictions(TestPredictions {
+            lane,
+            epoch,
+            predicted: predicted.to_vec(),
+            confidence: confidence.to_vec(),
+        }))
+    }
+
+    #[test]
+    fn the_gallery_lists_disagreements_and_loads_a_picked_image() {
+        let mut v = ready_view();
+        worker(
+            &mut v,
+            0,
+            predictions(0, 1, [7, 2, 9, 0, 9, 1], [200, 250, 90, 99, 240, 30]),
+        );
+        assert!(v.gallery.is_none(), "waits for the other lane");
+        let out = worker(
+            &mut v,
+            1,
+            predictions(1, 1, [7, 3, 1, 0, 4, 7], [99, 60, 180, 99, 70, 40]),
+        );
+        let g = v.gallery.clone().expect("a gallery");
+        // Image 1: Sigmoid right, ReLU wrong at 60; image 2: ReLU right, Sigmoid wrong at 90;
+        // image 4: ReLU right, Sigmoid wrong at 240; image 5: Sigmoid right, ReLU wrong at 40.
+        let order: Vec<u32> = g.items.iter().map(|d| d.index).collect();
+        assert_eq!(order, [4, 2, 1, 5]);
+        assert_eq!((g.total, g.epoch), (4, 1));
+        assert_eq!(
+            posts(&out),
+            vec![(
+                0,
+                ToWorker::TestImages {
+                    indices: vec![4, 2, 1, 5]
+                }
+            )]
+        );
+        // Picking needs the pixels first.
+        assert!(posts(&v.update(Msg::PickTestImage { index: 4 }, 0.0)).is_empty());
+        worker(
+            &mut v,
+            0,
+            FromWorker::TestImages {
+                images: vec![crate::protocol::TestImage {
+                    index: 4,
+                    label: 4,
+                    pixels: vec![3; INPUT],
+                }],
+            },
+        );
+        let out = v.update(Msg::PickTestImage { index: 4 }, 0.0);
+        assert!(
+            out.iter()
+                .any(|c| matches!(c, Command::ShowTestDigit { caption, .. }
+            if caption == "MNIST test image #4, labelled 4: Sigmoid read 9, ReLU read 4."))
+        );
+        assert_eq!(posts(&out).len(), 2, "both lanes get the image as input");
+        // Another epoch replaces the gallery; a reset clears it.
+        v.update(Msg::Reset, 1.0);
+        assert!(v.gallery.is_none());
+    }
+
+    #[test]
+    fn receptive_fields_arrive_as_bytes_and_a_unit_can_be_selected() {
+        let mut v = ready_view();
+        let fields = ReceptiveFields {
+            units: vec![0, 1],
+            inputs: 2,
+            weights: vec![0.5, -0.5, 1.0, 0.0],
+            dead: vec![false, true],
+        };
+        let message = crate::protocol::FieldsMessage::encode(1, &fields, 0.5);
+        worker(&mut v, 1, FromWorker::ReceptiveFields(message));
+        assert_eq!(v.lanes[1].fields, Some((fields, 0.5)));
+        v.update(Msg::SelectUnit { lane: 1, unit: 9 }, 0.0);
+        assert_eq!(v.selected_unit, None, "not a watched unit");
+        v.update(Msg::SelectUnit { lane: 1, unit: 1 }, 0.0);
+        assert_eq!(v.selected_unit, Some((1, 1)));
+        // Configure asks each worker to watch the first units of the first layer.
+        let out = v.update(Msg::Reset, 1.0);
+        assert!(posts(&out).contains(&(
+            0,
+            ToWorker::WatchUnits {
+                units: (0..WATCHED_UNITS).collect()
+            }
+        )));
+        assert_eq!(v.lanes[1].fields, None);
     }
 }

@@ -11,7 +11,7 @@ use super::data;
 use super::post::post_from_worker as post;
 use crate::mnist::Mnist;
 use crate::network::INPUT;
-use crate::protocol::{FromWorker, ToWorker, check_pixels};
+use crate::protocol::{FieldsMessage, FromWorker, StepTo, TestImage, ToWorker, check_pixels};
 use crate::race::{Lane, LaneState};
 use crate::report::LaneEvent;
 use std::cell::RefCell;
@@ -27,6 +27,10 @@ struct WorkerState {
     lane: Option<Lane>,
     /// The page's current input and its request number.
     input: Option<(u32, Box<[u8; INPUT]>)>,
+    /// First-layer units whose incoming weights the page watches.
+    watched: Vec<usize>,
+    /// When the watched units' weights were last sent (ms, `Date.now()`).
+    fields_sent_ms: f64,
     running: bool,
     slice_pending: bool,
     yield_channel: MessageChannel,
@@ -59,6 +63,8 @@ pub fn start() {
             data: None,
             lane: None,
             input: None,
+            watched: Vec::new(),
+            fields_sent_ms: f64::NEG_INFINITY,
             running: false,
             slice_pending: false,
             yield_channel,
@@ -99,6 +105,7 @@ fn handle(command: ToWorker) {
                             train: mnist.train.len(),
                             test: mnist.test.len(),
                             seconds: (js_sys::Date::now() - started) / 1000.0,
+                            test_labels: mnist.test.labels().to_vec(),
                         });
                         with_state(|s| {
                             s.data = Some(Rc::new(mnist));
@@ -125,6 +132,7 @@ fn handle(command: ToWorker) {
                         });
                         s.lane = Some(l);
                         answer_input(s);
+                        send_fields(s, true);
                     }
                     Err(message) => {
                         s.lane = None;
@@ -172,6 +180,37 @@ fn handle(command: ToWorker) {
         ToWorker::ClearInput => {
             with_state(|s| s.input = None);
         }
+        ToWorker::Step { to } => {
+            with_state(|s| step(s, to));
+        }
+        ToWorker::TestImages { indices } => {
+            with_state(|s| {
+                let Some(data) = s.data.as_ref() else {
+                    post(&FromWorker::Error {
+                        message: "the test images are not loaded yet".into(),
+                    });
+                    return;
+                };
+                let images = indices
+                    .iter()
+                    .map(|&index| {
+                        let i = index as usize % data.test.len();
+                        TestImage {
+                            index: i as u32,
+                            label: data.test.label(i),
+                            pixels: data.test.image(i).to_vec(),
+                        }
+                    })
+                    .collect();
+                post(&FromWorker::TestImages { images });
+            });
+        }
+        ToWorker::WatchUnits { units } => {
+            with_state(|s| {
+                s.watched = units;
+                send_fields(s, true);
+            });
+        }
         ToWorker::TestDigit { request, index } => {
             with_state(|s| {
                 let Some(data) = s.data.as_ref() else {
@@ -209,17 +248,78 @@ fn handle(command: ToWorker) {
     }
 }
 
-/// The lane's reading of the current input, if there is both.
+/// The lane's reading of the current input, if there is both: the probabilities and every
+/// hidden unit on the way.
 fn answer_input(s: &mut WorkerState) {
     if let (Some(lane), Some((request, pixels))) = (s.lane.as_mut(), &s.input) {
-        let probabilities = lane.predict(&pixels[..]);
-        post(&FromWorker::Prediction {
-            request: *request,
-            lane: lane.index(),
-            probabilities,
-            samples_seen: lane.samples_seen(),
-        });
+        match lane.trace(&pixels[..]) {
+            Ok(trace) => post(&FromWorker::Prediction {
+                request: *request,
+                lane: lane.index(),
+                probabilities: trace.probabilities,
+                samples_seen: lane.samples_seen(),
+                layers: trace.layers,
+            }),
+            Err(message) => post(&FromWorker::Error { message }),
+        }
     }
+}
+
+/// Longest wait between two sendings of the watched units' weights while training.
+const FIELDS_INTERVAL_MS: f64 = 1000.0;
+
+/// The watched units' incoming weights, if any are watched (`now`: whatever the time).
+fn send_fields(s: &mut WorkerState, now: bool) {
+    let Some(lane) = s.lane.as_ref() else { return };
+    if s.watched.is_empty() {
+        return;
+    }
+    let t = js_sys::Date::now();
+    if !now && t - s.fields_sent_ms < FIELDS_INTERVAL_MS {
+        return;
+    }
+    match lane.receptive_fields(&s.watched) {
+        Ok(fields) => {
+            s.fields_sent_ms = t;
+            post(&FromWorker::ReceptiveFields(FieldsMessage::encode(
+                lane.index(),
+                &fields,
+                lane.epochs_done(),
+            )));
+        }
+        Err(message) => post(&FromWorker::Error { message }),
+    }
+}
+
+/// Step mode: one batch and a report of where the lane is, or up to the next report.
+fn step(s: &mut WorkerState, to: StepTo) {
+    let (Some(lane), Some(data)) = (s.lane.as_mut(), s.data.clone()) else {
+        return;
+    };
+    if s.running || lane.state() != LaneState::Training {
+        post_state(s);
+        return;
+    }
+    let mut events = Vec::new();
+    match to {
+        StepTo::Batch => {
+            lane.advance(&data, 1, &mut events);
+            if !events.iter().any(|e| matches!(e, LaneEvent::Interval(_)))
+                && let Some(report) = lane.peek_report(&data)
+            {
+                events.push(LaneEvent::Interval(report));
+            }
+        }
+        StepTo::Report => {
+            lane.advance_to_next_report(&data, &mut events);
+        }
+    }
+    for event in events {
+        post(&FromWorker::Event(event));
+    }
+    answer_input(s);
+    send_fields(s, true);
+    post_state(s);
 }
 
 fn post_state(s: &WorkerState) {
@@ -268,6 +368,7 @@ fn run_slice() {
         // The network changed: its reading of the page's input may have too.
         if reported {
             answer_input(s);
+            send_fields(s, false);
         }
         if still_training {
             schedule_slice(s);
