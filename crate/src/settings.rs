@@ -55,6 +55,8 @@ pub struct FormFields {
     /// The per-lane learning rates when the per-lane box is ticked (possibly fewer than lanes:
     /// the box was just ticked).
     pub lane_learning_rates: Option<Vec<String>>,
+    /// The per-lane initialisations when the per-lane box is ticked (possibly fewer than lanes).
+    pub lane_inits: Option<Vec<String>>,
     pub learning_rate: String,
     pub optimizer: String,
     pub batch_size: String,
@@ -99,6 +101,18 @@ pub fn from_form(current: &RaceConfig, form: &FormFields) -> FromUrl {
         }
         None => config.lane_learning_rates = None,
     }
+    match &form.lane_inits {
+        Some(inits) => {
+            // The box was just ticked: every lane starts with the scheme it had.
+            let mut inits = inits.clone();
+            for lane in inits.len()..config.activations.len() {
+                inits.push(config.init_of(lane).key().to_string());
+            }
+            inits.truncate(config.activations.len());
+            apply(&mut config, "lane_init", &inits.join(","), &mut notices);
+        }
+        None => config.lane_inits = None,
+    }
     fix_combinations(&mut config, &mut notices);
     FromUrl { config, notices }
 }
@@ -115,9 +129,13 @@ impl RaceConfig {
             .into_iter()
             .find(|a| !self.activations.contains(a))
             .unwrap_or(Activation::Relu);
+        let init = self.init.scheme_for(next);
         self.activations.push(next);
         if let Some(rates) = &mut self.lane_learning_rates {
             rates.push(self.learning_rate);
+        }
+        if let Some(inits) = &mut self.lane_inits {
+            inits.push(init);
         }
         true
     }
@@ -132,6 +150,11 @@ impl RaceConfig {
             && lane < rates.len()
         {
             rates.remove(lane);
+        }
+        if let Some(inits) = &mut self.lane_inits
+            && lane < inits.len()
+        {
+            inits.remove(lane);
         }
         true
     }
@@ -614,6 +637,7 @@ mod tests {
             hidden: "64, 32".into(),
             activations: vec!["tanh".into(), "relu".into(), "sigmoid".into()],
             lane_learning_rates: Some(vec!["0.5".into()]),
+            lane_inits: None,
             learning_rate: "0.2".into(),
             optimizer: "adam".into(),
             batch_size: "0".into(),
@@ -644,6 +668,12 @@ mod tests {
         // Unticking the box drops the per-lane rates.
         form.lane_learning_rates = None;
         assert_eq!(from_form(&current, &form).config.lane_learning_rates, None);
+        // Ticking the per-lane initialisation box starts each lane with its scheme.
+        form.lane_inits = Some(vec!["standard".into()]);
+        assert_eq!(
+            from_form(&current, &form).config.lane_inits,
+            Some(vec![InitScheme::Standard, InitScheme::He, InitScheme::He])
+        );
         // The form of a configuration gives it back.
         let back = from_form(&r.config, &form_of(&r.config));
         assert_eq!(back.config, r.config);
@@ -660,6 +690,10 @@ mod tests {
                 .lane_learning_rates
                 .as_ref()
                 .map(|r| r.iter().map(|x| x.to_string()).collect()),
+            lane_inits: c
+                .lane_inits
+                .as_ref()
+                .map(|i| i.iter().map(|x| x.key().to_string()).collect()),
             learning_rate: pairs["lr"].clone(),
             optimizer: pairs["opt"].clone(),
             batch_size: pairs["batch"].clone(),

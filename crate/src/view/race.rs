@@ -10,7 +10,7 @@ use crate::activation::Activation;
 use crate::mistakes::{Disagreement, disagreements};
 use crate::network::{CLASSES, INPUT, argmax};
 use crate::protocol::{FromWorker, StepTo, ToWorker};
-use crate::race::{RaceConfig, ReceptiveFields, TraceLayer};
+use crate::race::{RaceConfig, ReceptiveFields, TraceLayer, Variable};
 use crate::report::{EpochReport, IntervalReport, LaneEvent, TestPredictions};
 use crate::settings;
 use std::collections::BTreeMap;
@@ -911,6 +911,7 @@ impl RaceView {
                 },
             },
             reset_enabled: can_start,
+            step_enabled: self.can_step(),
             random_digit_enabled: self.lanes.iter().any(LaneModel::loaded),
         }
     }
@@ -999,6 +1000,7 @@ impl RaceView {
         };
         LaneCard {
             name: self.label(lane),
+            formula: format!("f(z) = {}", l.activation.formula()),
             status,
             epochs_done: format!("{:.2}", l.epochs_done()),
             epochs_total: format!(" / {} epochs", self.config.epochs),
@@ -1086,6 +1088,53 @@ impl RaceView {
         Some(msg)
     }
 
+    /// What every lane shares, in words (what differs is in the lanes' names).
+    pub fn shared_settings(&self) -> String {
+        let c = &self.config;
+        let varying = c.varying();
+        let sizes: Vec<String> = c.layer_sizes().iter().map(|s| s.to_string()).collect();
+        let mut parts = vec![format!("network {}", sizes.join("-"))];
+        if !varying.contains(&Variable::Activation) {
+            parts.push(format!(
+                "{} activation",
+                c.activations.first().map_or("?", |a| a.label())
+            ));
+        }
+        parts.push(c.optimizer.label().to_string());
+        if !varying.contains(&Variable::LearningRate) {
+            parts.push(format!("learning rate {}", c.learning_rate_of(0)));
+        }
+        parts.push(format!("batch {}", c.batch_size));
+        if !varying.contains(&Variable::Init) {
+            parts.push(format!("{} initialisation", c.init_of(0).label()));
+        }
+        parts.push(format!(
+            "seed {} (same initial draws and batch order)",
+            c.seed
+        ));
+        parts.push(format!("{} training images", c.train_size));
+        format!("Shared by every lane: {}.", parts.join(" · "))
+    }
+
+    /// A warning when the lanes differ in more than one thing (or in nothing).
+    pub fn comparison_warning(&self) -> Option<String> {
+        let varying = self.config.varying();
+        match varying.len() {
+            0 if self.lanes.len() > 1 => Some(
+                "Every lane is the same network with the same settings: they will race exactly alike."
+                    .into(),
+            ),
+            0 | 1 => None,
+            _ => {
+                let names: Vec<&str> = varying.iter().map(|v| v.label()).collect();
+                Some(format!(
+                    "Not a controlled comparison: the lanes differ in {}. Change one thing at a time to know which made the difference.",
+                    names.join(" and ")
+                ))
+            }
+        }
+    }
+
     /// Whether the error banner offers to restart crashed lanes.
     pub fn offers_restart(&self) -> bool {
         self.lanes.iter().any(|l| !l.usable())
@@ -1105,6 +1154,7 @@ pub struct Controls {
     pub start: Control,
     pub pause: Control,
     pub reset_enabled: bool,
+    pub step_enabled: bool,
     pub random_digit_enabled: bool,
 }
 
@@ -1112,6 +1162,8 @@ pub struct Controls {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LaneCard {
     pub name: String,
+    /// The activation's formula, e.g. "max(0, z)".
+    pub formula: String,
     pub status: String,
     pub epochs_done: String,
     pub epochs_total: String,
@@ -1794,5 +1846,33 @@ mod tests {
             }
         )));
         assert_eq!(v.lanes[1].fields, None);
+    }
+
+    #[test]
+    fn the_page_says_what_is_shared_and_when_the_comparison_is_not_controlled() {
+        let mut v = ready_view();
+        assert_eq!(
+            v.shared_settings(),
+            "Shared by every lane: network 784-128-64-10 · SGD · learning rate 0.1 · batch 64 · Glorot initialisation · seed 42 (same initial draws and batch order) · 55000 training images."
+        );
+        assert_eq!(v.comparison_warning(), None);
+        let mut c = v.config.clone();
+        c.activations = vec![Activation::Relu, Activation::Relu];
+        c.lane_learning_rates = Some(vec![0.1, 0.01]);
+        v.update(Msg::Configure(c.clone()), 0.0);
+        assert!(v.shared_settings().contains("ReLU activation"));
+        assert!(!v.shared_settings().contains("learning rate"));
+        assert_eq!(v.comparison_warning(), None, "one variable: controlled");
+        c.activations = vec![Activation::Sigmoid, Activation::Relu];
+        v.update(Msg::Configure(c.clone()), 0.0);
+        assert!(
+            v.comparison_warning()
+                .unwrap()
+                .contains("differ in activation and learning rate")
+        );
+        c.activations = vec![Activation::Relu, Activation::Relu];
+        c.lane_learning_rates = None;
+        v.update(Msg::Configure(c), 0.0);
+        assert!(v.comparison_warning().unwrap().contains("exactly alike"));
     }
 }

@@ -19,6 +19,7 @@ pub struct LaneDom {
 struct CardDom {
     root: HtmlElement,
     name: HtmlElement,
+    formula: HtmlElement,
     status: HtmlElement,
     epoch: HtmlElement,
     epochs_total: HtmlElement,
@@ -58,6 +59,7 @@ impl LaneDom {
     pub fn render_card(&self, v: &LaneCard) {
         let c = &self.card;
         set_text(&c.name, &v.name);
+        set_text(&c.formula, &v.formula);
         set_text(&c.status, &v.status);
         let class = format!(
             "lane{}{}{}",
@@ -112,6 +114,7 @@ fn build_card(index: usize) -> CardDom {
     set_style(&root, "--lane", &css_color(LANE_COLORS[index]));
     let name = create("div", "name");
     let status = create("div", "status");
+    let formula = create("div", "formula");
     let stats = create("div", "stats");
     // A big value with a small label after it; returns both.
     let stat = |label: &str, testid: &str| -> (HtmlElement, HtmlElement) {
@@ -139,12 +142,21 @@ fn build_card(index: usize) -> CardDom {
         .set_attribute("title", "first to the finish line")
         .ok();
     trophy.set_hidden(true);
-    for child in [&name, &status, &stats, &progress, &progress_label, &trophy] {
+    for child in [
+        &name,
+        &status,
+        &formula,
+        &stats,
+        &progress,
+        &progress_label,
+        &trophy,
+    ] {
         append(&root, child);
     }
     CardDom {
         root,
         name,
+        formula,
         status,
         epoch,
         epochs_total,

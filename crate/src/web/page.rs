@@ -14,7 +14,7 @@ use super::post::post_to_worker;
 use super::settings_form::SettingsForm;
 use crate::activation::Activation;
 use crate::charts::{self, Chart, LaneSeries};
-use crate::protocol::FromWorker;
+use crate::protocol::{FromWorker, StepTo};
 use crate::race::RaceConfig;
 use crate::report::{EpochReport, IntervalReport};
 use crate::settings;
@@ -26,8 +26,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    ErrorEvent, Event, HtmlButtonElement, HtmlCanvasElement, HtmlElement, MessageEvent,
-    PointerEvent, Worker, WorkerOptions, WorkerType,
+    ErrorEvent, Event, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlSelectElement,
+    ImageData, MessageEvent, PointerEvent, Worker, WorkerOptions, WorkerType,
 };
 
 thread_local! {
@@ -131,6 +131,15 @@ struct Elements {
     random_digit: HtmlButtonElement,
     sample_label: HtmlElement,
     announcer: HtmlElement,
+    shared: HtmlElement,
+    uncontrolled: HtmlElement,
+    step_batch: HtmlButtonElement,
+    step_report: HtmlButtonElement,
+    gallery: HtmlElement,
+    gallery_note: HtmlElement,
+    compare: HtmlElement,
+    compare_a: HtmlSelectElement,
+    compare_b: HtmlSelectElement,
     charts: [HtmlCanvasElement; 4],
     /// Each chart's data table (its text alternative), in the order of `charts`.
     tables: [HtmlElement; 4],
@@ -162,6 +171,15 @@ impl Elements {
             random_digit: by_id("random-digit")?,
             sample_label: by_id("sample-label")?,
             announcer: by_id("announcer")?,
+            shared: by_id("shared")?,
+            uncontrolled: by_id("uncontrolled")?,
+            step_batch: by_id("step-batch")?,
+            step_report: by_id("step-report")?,
+            gallery: by_id("gallery")?,
+            gallery_note: by_id("gallery-note")?,
+            compare: by_id("compare")?,
+            compare_a: by_id("compare-a")?,
+            compare_b: by_id("compare-b")?,
             tables: [
                 by_id("table-loss")?,
                 by_id("table-accuracy")?,
@@ -191,6 +209,9 @@ struct App {
     timer_pending: bool,
     /// The pad changed and has not been read yet.
     pad_dirty: bool,
+    /// What the gallery and the compare menus show now (rebuilt only when it changes).
+    gallery_shown: String,
+    compare_shown: String,
     el: Elements,
 }
 
@@ -211,6 +232,8 @@ impl App {
             frame_pending: false,
             timer_pending: false,
             pad_dirty: false,
+            gallery_shown: String::new(),
+            compare_shown: String::new(),
             el,
         };
         app.show_notices(&parsed.notices);
@@ -584,7 +607,12 @@ impl App {
     }
 
     /// The buttons, the status line, the lane and prediction cards, the finish line, the errors.
-    fn render(&self) {
+    fn render(&mut self) {
+        self.render_race();
+        self.render_gallery();
+    }
+
+    fn render_race(&self) {
         let v = &self.view;
         let el = &self.el;
         let c = v.controls();
@@ -593,6 +621,16 @@ impl App {
         el.pause.set_disabled(!c.pause.enabled);
         set_text(&el.pause, c.pause.label);
         el.reset.set_disabled(!c.reset_enabled);
+        el.step_batch.set_disabled(!c.step_enabled);
+        el.step_report.set_disabled(!c.step_enabled);
+        set_text(&el.shared, &v.shared_settings());
+        match v.comparison_warning() {
+            Some(w) => {
+                set_text(&el.uncontrolled, &w);
+                el.uncontrolled.set_hidden(false);
+            }
+            None => el.uncontrolled.set_hidden(true),
+        }
         el.random_digit.set_disabled(!c.random_digit_enabled);
         set_text(&el.race_status, &format!("— {}", v.status()));
         for (i, dom) in self.lane_doms.iter().enumerate().take(v.lanes.len()) {
@@ -607,6 +645,93 @@ impl App {
             None => el.finish.set_hidden(true),
         }
         self.render_errors();
+    }
+
+    /// The gallery of disagreements and the menus choosing which two lanes it compares.
+    fn render_gallery(&mut self) {
+        let v = &self.view;
+        let el = &self.el;
+        let labels: Vec<String> = (0..v.lanes.len()).map(|i| v.label(i)).collect();
+        let compare = format!("{labels:?}{:?}", v.compare);
+        if compare != self.compare_shown {
+            for (select, chosen) in [(&el.compare_a, v.compare.0), (&el.compare_b, v.compare.1)] {
+                select.set_inner_html("");
+                for (i, label) in labels.iter().enumerate() {
+                    let opt = text("option", "", label);
+                    opt.set_attribute("value", &i.to_string()).ok();
+                    append(select, &opt);
+                }
+                select.set_value(&chosen.to_string());
+            }
+            el.compare.set_hidden(labels.len() < 3);
+            self.compare_shown = compare;
+        }
+        let Some(g) = &v.gallery else {
+            if !self.gallery_shown.is_empty() {
+                el.gallery.set_inner_html("");
+                set_text(
+                    &el.gallery_note,
+                    "The gallery fills at the end of the first epoch.",
+                );
+                self.gallery_shown.clear();
+            }
+            return;
+        };
+        let shown = format!("{}/{}/{}/{}", g.a, g.b, g.epoch, g.images.len());
+        if shown == self.gallery_shown {
+            return;
+        }
+        self.gallery_shown = shown;
+        let (a, b) = (v.label(g.a), v.label(g.b));
+        set_text(
+            &el.gallery_note,
+            &format!(
+                "After epoch {}, {a} and {b} disagree on {} of the 10,000 test digits; the {} where the wrong lane was most sure:",
+                g.epoch,
+                g.total,
+                g.items.len()
+            ),
+        );
+        el.gallery.set_inner_html("");
+        for d in &g.items {
+            let item = dom::create("button", "");
+            item.set_attribute("type", "button").ok();
+            item.set_attribute("data-pick", &d.index.to_string()).ok();
+            let canvas: HtmlCanvasElement = dom::create("canvas", "").unchecked_into();
+            canvas.set_width(28);
+            canvas.set_height(28);
+            if let Some(pixels) = g.images.get(&d.index) {
+                paint_digit(&canvas, pixels);
+            }
+            append(&item, &canvas);
+            let (right, wrong) = match d.right {
+                crate::mistakes::Side::A => ((&a, d.a_predicted), (&b, d.b_predicted)),
+                crate::mistakes::Side::B => ((&b, d.b_predicted), (&a, d.a_predicted)),
+            };
+            let wrong_p = 100.0 * f32::from(d.wrong_confidence()) / 255.0;
+            append(&item, &text("span", "", &format!("a {}", d.label)));
+            append(
+                &item,
+                &text("span", "right", &format!("{}: {} ✓", right.0, right.1)),
+            );
+            append(
+                &item,
+                &text(
+                    "span",
+                    "wrong",
+                    &format!("{}: {} ✗ ({wrong_p:.0}%)", wrong.0, wrong.1),
+                ),
+            );
+            item.set_attribute(
+                "aria-label",
+                &format!(
+                    "Test digit {}, a {}: {} read {} (right), {} read {} (wrong, {wrong_p:.0}% sure). Load it into the pad.",
+                    d.index, d.label, right.0, right.1, wrong.0, wrong.1
+                ),
+            )
+            .ok();
+            append(&el.gallery, &item);
+        }
     }
 
     fn render_errors(&self) {
@@ -626,6 +751,27 @@ impl App {
             }
         }
         el.error.set_hidden(false);
+    }
+}
+
+/// Paints a 28×28 grey image (bytes, 255 = ink) on a 28×28 canvas, white on black.
+fn paint_digit(canvas: &HtmlCanvasElement, pixels: &[u8]) {
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let mut rgba = Vec::with_capacity(pixels.len() * 4);
+    for &v in pixels {
+        rgba.extend_from_slice(&[v, v, v, 255]);
+    }
+    if let Ok(img) =
+        ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), 28, 28)
+    {
+        dom::log_failure(ctx.put_image_data(&img, 0.0, 0.0), "a gallery digit");
     }
 }
 
@@ -712,6 +858,34 @@ fn wire_events() {
     button("random-digit", App::random_test_digit);
     button("download-csv", |a| a.download_csv());
     button("download-json", |a| a.download_json());
+    button("step-batch", |a| a.dispatch(Msg::Step(StepTo::Batch)));
+    button("step-report", |a| a.dispatch(Msg::Step(StepTo::Report)));
+    if let Ok(gallery) = by_id::<HtmlElement>("gallery") {
+        on::<Event>(&gallery, "click", |e| {
+            let picked = target_of(&e)
+                .and_then(|t| t.closest("[data-pick]").ok().flatten())
+                .and_then(|t| t.get_attribute("data-pick"))
+                .and_then(|i| i.parse::<u32>().ok());
+            if let Some(index) = picked {
+                with_app(|a| a.dispatch(Msg::PickTestImage { index }));
+            }
+        });
+    }
+    for id in ["compare-a", "compare-b"] {
+        if let Ok(select) = by_id::<HtmlElement>(id) {
+            on::<Event>(&select, "change", |_| {
+                with_app(|a| {
+                    let (x, y) = (
+                        a.el.compare_a.value().parse::<usize>(),
+                        a.el.compare_b.value().parse::<usize>(),
+                    );
+                    if let (Ok(x), Ok(y)) = (x, y) {
+                        a.dispatch(Msg::Compare { a: x, b: y });
+                    }
+                })
+            });
+        }
+    }
     if let Ok(charts) = by_id::<HtmlElement>("charts") {
         on::<Event>(&charts, "click", |e| {
             let Some(target) = target_of(&e) else { return };

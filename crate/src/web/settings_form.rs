@@ -4,6 +4,7 @@
 use super::dom::{append, by_id, create, document, set_style, text};
 use super::lane_dom::{LANE_COLORS, css_color};
 use crate::activation::Activation;
+use crate::init::InitScheme;
 use crate::race::{RaceConfig, limits};
 use crate::settings::FormFields;
 use wasm_bindgen::JsCast;
@@ -13,6 +14,7 @@ pub struct SettingsForm {
     lane_settings: HtmlElement,
     add_lane: HtmlButtonElement,
     per_lane_lr: HtmlInputElement,
+    per_lane_init: HtmlInputElement,
     hidden: HtmlInputElement,
     lr: HtmlInputElement,
     optimizer: HtmlSelectElement,
@@ -30,6 +32,7 @@ impl SettingsForm {
             lane_settings: by_id("lane-settings")?,
             add_lane: by_id("add-lane")?,
             per_lane_lr: by_id("per-lane-lr")?,
+            per_lane_init: by_id("per-lane-init")?,
             hidden: by_id("hidden")?,
             lr: by_id("lr")?,
             optimizer: by_id("optimizer")?,
@@ -47,6 +50,8 @@ impl SettingsForm {
         self.lane_settings.set_inner_html("");
         let per_lane = c.lane_learning_rates.is_some();
         self.per_lane_lr.set_checked(per_lane);
+        let per_lane_init = c.lane_inits.is_some();
+        self.per_lane_init.set_checked(per_lane_init);
         for (i, act) in c.activations.iter().enumerate() {
             let row = create("div", "lane-setting");
             let swatch = create("span", "swatch");
@@ -71,6 +76,18 @@ impl SettingsForm {
                     .ok();
                 lr.set_value(&c.learning_rate_of(i).to_string());
                 append(&row, &lr);
+            }
+            if per_lane_init {
+                let init: HtmlSelectElement = create("select", "lane-init").unchecked_into();
+                init.set_attribute("aria-label", &format!("Lane {} initialisation", i + 1))
+                    .ok();
+                for scheme in InitScheme::ALL {
+                    let opt = text("option", "", scheme.label());
+                    opt.set_attribute("value", scheme.key()).ok();
+                    append(&init, &opt);
+                }
+                init.set_value(c.init_of(i).key());
+                append(&row, &init);
             }
             if c.activations.len() > 1 {
                 let remove = text("button", "small remove", "×");
@@ -126,6 +143,7 @@ impl SettingsForm {
             hidden: self.hidden.value(),
             activations: values(".lane-activation"),
             lane_learning_rates: self.per_lane_lr.checked().then(|| values(".lane-lr")),
+            lane_inits: self.per_lane_init.checked().then(|| values(".lane-init")),
             learning_rate: self.lr.value(),
             optimizer: self.optimizer.value(),
             batch_size: self.batch.value(),
