@@ -20,6 +20,7 @@ pub mod protocol;
 pub mod race;
 pub mod record;
 pub mod report;
+pub mod seeds;
 pub mod settings;
 pub mod view;
 

@@ -655,4 +655,36 @@ mod tests {
             2 * (100_352 + 8_192 + 640) + 8_192 + 640
         );
     }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn pre_activations_are_kept_only_where_needed() {
+        for act in Activation::ALL {
+            let net = tiny(act, 3);
+            let ws = Workspace::new(&net, 4);
+            assert_eq!(
+                ws.keeps_pre_activations(),
+                act.needs_pre_activation(),
+                "{act}"
+            );
+        }
+        let net = tiny(Activation::Relu, 3);
+        let mut ws = Workspace::with_pre_activations(&net, 4);
+        fill_input(&mut ws, 3, 1);
+        net.forward(&mut ws, 3);
+        // Outputs are f(z) of the kept z, and z = W·x + b.
+        for l in 0..2 {
+            let z = ws.hidden_pre_activations(l, 3).unwrap();
+            let a = ws.hidden_outputs(l, 3);
+            assert!(z.iter().zip(a).all(|(&z, &a)| a == z.max(0.0)));
+        }
+        let z0 = ws.hidden_pre_activations(0, 1).unwrap()[2];
+        let x = &ws.input.as_slice()[..6];
+        let by_hand: f32 = (0..6)
+            .map(|i| net.layers[0].weights[(2, i)] * x[i])
+            .sum::<f32>()
+            + net.layers[0].bias[2];
+        assert!((z0 - by_hand).abs() < 1e-6);
+        assert_eq!(ws.logits(1).len(), CLASSES);
+    }
 }

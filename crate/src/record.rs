@@ -62,7 +62,26 @@ impl RaceRecord {
     }
 }
 
+impl RaceRecord {
+    /// The record without wall-clock fields, for comparing runs.
+    pub fn untimed(&self) -> RaceRecord {
+        RaceRecord {
+            lanes: self.lanes.iter().map(LaneRecord::untimed).collect(),
+            ..self.clone()
+        }
+    }
+}
+
 impl LaneRecord {
+    /// The record without wall-clock fields, for comparing runs.
+    pub fn untimed(&self) -> LaneRecord {
+        LaneRecord {
+            reports: self.reports.iter().map(IntervalReport::untimed).collect(),
+            epochs: self.epochs.iter().map(EpochReport::untimed).collect(),
+            ..self.clone()
+        }
+    }
+
     /// An empty record of `lane`, as it is now.
     pub fn new(lane: &Lane) -> LaneRecord {
         LaneRecord {

@@ -729,6 +729,24 @@ mod tests {
     }
 
     #[test]
+    fn modern_activations_and_the_standard_init_read_from_the_url() {
+        let r = from_query("lanes=gelu,swish,ELU,softplus&init=standard");
+        assert!(r.notices.is_empty(), "{:?}", r.notices);
+        assert_eq!(
+            r.config.activations,
+            vec![
+                Activation::Gelu,
+                Activation::Silu,
+                Activation::Elu,
+                Activation::Softplus
+            ]
+        );
+        assert_eq!(r.config.init, InitMode::Standard);
+        assert!(to_query(&r.config).contains("lanes=gelu,silu,elu,softplus&"));
+        assert!(to_query(&r.config).contains("&init=standard&"));
+    }
+
+    #[test]
     fn lanes_may_repeat_an_activation_and_vary_the_initialisation() {
         let r = from_query("lanes=relu,relu&lane_init=standard,he&init=standard");
         assert!(r.notices.is_empty(), "{:?}", r.notices);

@@ -1,7 +1,10 @@
 //! `race`: runs an activation race on MNIST from the terminal, with the engine the page uses.
 //!
 //! Each lane trains on its own thread; a progress bar per lane, then a per-epoch table.
-//! `--json FILE` writes the configuration and every report; `--plots DIR` the page's charts as SVG.
+//! `--json FILE` writes the configuration and every report ([`activation_race::record`]);
+//! `--plots DIR` the page's charts as SVG.
+//! `--seeds 5` (or `--seeds 42,43,44`) runs the race once per seed on a pool of threads and
+//! prints the mean and spread per epoch ([`activation_race::seeds`]).
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
@@ -20,7 +23,12 @@ mod cli {
     use activation_race::native::default_data_dir;
     use activation_race::record::{LaneRecord, RaceRecord};
     use activation_race::report::LaneEvent;
-    use activation_race::{Activation, InitMode, Lane, LaneState, OptimizerKind, RaceConfig};
+    use activation_race::seeds::{
+        SeedSummary, SeedsRecord, Spread, run_seeds, seed_list, summarize,
+    };
+    use activation_race::{
+        Activation, InitMode, InitScheme, Lane, LaneState, Mnist, OptimizerKind, RaceConfig,
+    };
     use clap::Parser;
     use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -38,7 +46,8 @@ mod cli {
         /// Hidden layer widths, input side first (e.g. 128,64 or 128,128,128,128,128).
         #[arg(long, value_delimiter = ',', default_value = "128,64")]
         hidden: Vec<usize>,
-        /// One lane per activation: sigmoid, relu, leaky_relu, tanh.
+        /// One lane per activation: sigmoid, relu, leaky_relu, tanh, elu, gelu, silu (or swish),
+        /// softplus. An activation may repeat (e.g. relu,relu with --lane-lr 0.01,0.1).
         #[arg(long, value_delimiter = ',', default_value = "sigmoid,relu")]
         activations: Vec<Activation>,
         /// Learning rate shared by all lanes.
@@ -60,9 +69,12 @@ mod cli {
         /// Training images (the first N of the 55,000; the last 5,000 of the set validate).
         #[arg(long, default_value_t = 55_000)]
         train_size: usize,
-        /// glorot or he (the same for every lane), or per_activation.
+        /// glorot, he or standard (the same for every lane), or per_activation.
         #[arg(long, default_value = "glorot")]
         init: InitMode,
+        /// Per-lane initialisation (glorot, he, standard; one per lane), overriding --init.
+        #[arg(long, value_delimiter = ',')]
+        lane_init: Option<Vec<InitScheme>>,
         /// Negative slope of Leaky ReLU.
         #[arg(long, default_value_t = 0.01)]
         leaky_slope: f32,
@@ -84,6 +96,13 @@ mod cli {
         /// Train the lanes one after another instead of in parallel threads.
         #[arg(long)]
         sequential: bool,
+        /// Run the race once per seed: a count (5 = five seeds from --seed on) or a list
+        /// (42,43,44); prints the mean and spread per epoch.
+        #[arg(long)]
+        seeds: Option<String>,
+        /// Threads for --seeds (default: the machine's cores). The results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
         /// No progress bars (for logs).
         #[arg(long)]
         quiet: bool,
@@ -103,6 +122,7 @@ mod cli {
             seed: args.seed,
             train_size: args.train_size,
             init: args.init,
+            lane_inits: args.lane_init.clone(),
             reports_per_epoch: args.reports,
             interval_val_size: args.interval_val_size,
             ..RaceConfig::default()
@@ -111,6 +131,14 @@ mod cli {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
+        let seeds = match args.seeds.as_deref().map(|s| seed_list(s, args.seed)) {
+            None => None,
+            Some(Ok(seeds)) => Some(seeds),
+            Some(Err(e)) => {
+                eprintln!("error: --seeds: {e}");
+                return ExitCode::from(2);
+            }
+        };
         let data_dir = args.data.clone().unwrap_or_else(default_data_dir);
         let data = match activation_race::native::load_mnist(&data_dir) {
             Ok(d) => d,
@@ -119,6 +147,9 @@ mod cli {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(seeds) = seeds {
+            return race_seeds(&config, &seeds, &data, &args);
+        }
         let mut lanes: Vec<Lane> = (0..config.activations.len())
             .map(|i| Lane::new(&config, i).expect("config validated above"))
             .collect();
@@ -192,7 +223,7 @@ mod cli {
             .map(|l| {
                 let bar = multi.add(ProgressBar::new(total));
                 bar.set_style(style.clone());
-                bar.set_prefix(l.activation().label());
+                bar.set_prefix(l.label());
                 bar
             })
             .collect();
@@ -255,7 +286,7 @@ mod cli {
         table.load_preset(UTF8_FULL_CONDENSED);
         let mut header = vec!["epoch".to_string()];
         for o in outputs {
-            let name = o.activation.label();
+            let name = &o.label;
             header.push(format!("{name}\ntrain loss"));
             header.push(format!("{name}\nval acc"));
             header.push(format!("{name}\ntest acc"));
@@ -276,7 +307,7 @@ mod cli {
                         row.push(format!("{:.2}%", 100.0 * e.test_accuracy));
                         row.push(format!("{:.0}", e.samples_per_sec));
                         if best.is_none_or(|(acc, _)| e.test_accuracy > acc) {
-                            best = Some((e.test_accuracy, o.activation.label()));
+                            best = Some((e.test_accuracy, o.label.as_str()));
                         }
                     }
                     Some(_) => {
@@ -309,22 +340,118 @@ mod cli {
                 };
                 // The per-image inactivity means different things: a ReLU unit switched off
                 // (z ≤ 0, normal for half the units) or a Sigmoid/Tanh unit saturated.
-                let inactive = if o.activation.is_relu_family() {
-                    "off (z ≤ 0) per image"
-                } else {
-                    "saturated per image"
-                };
+                let inactive = format!("{} per image", o.activation.inactivity());
                 println!(
                     "{:>10}: grad norms per layer (input side first) [{}]; dead units [{}]; {inactive} [{}]",
-                    o.activation.label(),
+                    o.label,
                     fmt(&last.grad_norms),
                     pct(&last.dead_fraction),
                     pct(&last.saturated_fraction)
                 );
             }
             for m in &o.messages {
-                println!("{:>10}: {m}", o.activation.label());
+                println!("{:>10}: {m}", o.label);
             }
         }
+    }
+
+    /// `--seeds`: every (seed, lane) run on a pool of threads, then the spread per epoch.
+    fn race_seeds(config: &RaceConfig, seeds: &[u32], data: &Mnist, args: &Args) -> ExitCode {
+        let threads = args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        eprintln!(
+            "{} seeds × {} lanes on {threads} threads: {}",
+            seeds.len(),
+            config.activations.len(),
+            seeds
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let total = (seeds.len() * config.activations.len() * config.batches_per_epoch()) as u64
+            * config.epochs as u64;
+        let bar = ProgressBar::new(total);
+        if args.quiet {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            ProgressStyle::with_template(
+                "[{bar:40.cyan/blue}] {percent:>3}% ({elapsed}, eta {eta})",
+            )
+            .expect("valid template"),
+        );
+        let runs = match run_seeds(config, seeds, data, threads, &|n| bar.inc(n as u64)) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        bar.finish_and_clear();
+        let summary = summarize(seeds, &runs);
+        print_seed_table(&summary);
+        if let Some(path) = &args.json {
+            let out = SeedsRecord { runs, summary };
+            let text = serde_json::to_string_pretty(&out).expect("records serialize");
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("wrote {}", path.display());
+        }
+        ExitCode::SUCCESS
+    }
+
+    fn print_seed_table(summary: &SeedSummary) {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED);
+        let mut header = vec!["epoch".to_string()];
+        for l in &summary.lanes {
+            header.push(format!("{}\ntest acc: mean ± sd (min–max)", l.label));
+            header.push(format!("{}\ntrain loss: mean ± sd (min–max)", l.label));
+        }
+        table.set_header(header);
+        let pct = |s: &Option<Spread>| match s {
+            Some(s) => format!(
+                "{:.2}% ± {:.2} ({:.2}–{:.2})",
+                100.0 * s.mean,
+                100.0 * s.std,
+                100.0 * s.min,
+                100.0 * s.max
+            ),
+            None => "–".into(),
+        };
+        let plain = |s: &Option<Spread>| match s {
+            Some(s) => format!("{:.4} ± {:.4} ({:.4}–{:.4})", s.mean, s.std, s.min, s.max),
+            None => "–".into(),
+        };
+        let epochs = summary.lanes.first().map_or(0, |l| l.epochs.len());
+        for e in 0..epochs {
+            let mut row = vec![(e + 1).to_string()];
+            for l in &summary.lanes {
+                let ep = &l.epochs[e];
+                let diverged = if ep.diverged > 0 {
+                    format!(" [{} diverged]", ep.diverged)
+                } else {
+                    String::new()
+                };
+                row.push(pct(&ep.test_accuracy) + &diverged);
+                row.push(plain(&ep.train_loss));
+            }
+            table.add_row(row);
+        }
+        println!("{table}");
+        println!(
+            "{} seeds ({}); sd = sample standard deviation over the seeds",
+            summary.seeds.len(),
+            summary
+                .seeds
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
 }
