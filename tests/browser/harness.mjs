@@ -55,6 +55,13 @@ export async function serve(dir = DIST, override = () => null) {
   return { url: `http://127.0.0.1:${port}/`, close };
 }
 
+/** The flags Debian's Chromium needs here (no sandbox as root, no GPU, no background traffic). */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
 /** Debian's Chromium, headless, with the flags this machine needs and a fresh profile. */
 export async function launch() {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ar-chromium-"));
@@ -63,11 +70,7 @@ export async function launch() {
     headless: true,
     viewport: { width: 1400, height: 1000 },
     deviceScaleFactor: 1,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--disable-dev-shm-usage",
-    ],
+    args: CHROMIUM_ARGS,
   });
   const close = async () => {
     await context.close();

@@ -1,18 +1,24 @@
 // Regenerates the README's screenshots from a real race in headless Chromium:
-//   node tests/browser/readme_screenshots.mjs   (after a `trunk build --release`)
+//   node tests/browser/readme_screenshots.mjs [race] [deep] [phone]   (after a `trunk build --release`;
+//   all three without arguments)
 // Not a test: it writes tests/screenshots/*.png.
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT, serve, launch, openPage, waitReady, drawStrokes } from "./harness.mjs";
+import { launchPhone, touchStrokes } from "./phone.mjs";
 
 const drawings = JSON.parse(fs.readFileSync(path.join(ROOT, "tests/strokes/digits.json"), "utf8"));
 const out = path.join(ROOT, "tests", "screenshots");
 fs.mkdirSync(out, { recursive: true });
 
+const wanted = process.argv.slice(2);
+const want = (name) => wanted.length === 0 || wanted.includes(name);
+
 const server = await serve();
 const browser = await launch();
 try {
   for (const [name, query, epochsShown] of [["race", "", 3], ["deep", "?hidden=128,128,128,128,128", 3]]) {
+    if (!want(name)) continue;
     const { page, problems } = await openPage(browser.context, server.url + query);
     await waitReady(page);
     await page.click("[data-testid=start]");
@@ -27,6 +33,29 @@ try {
     await page.screenshot({ path: file, fullPage: true });
     console.log(`${file}${problems.length ? ` (page problems: ${problems.join("; ")})` : ""}`);
     await page.close();
+  }
+  if (want("phone")) {
+    // A phone (390 × 844, touch): one epoch, then a 7 drawn with a finger; the picture shows the
+    // pad and both lanes' answers.
+    const phone = await launchPhone();
+    try {
+      const page = await phone.context.newPage();
+      await page.goto(server.url + "?epochs=1");
+      await waitReady(page);
+      await page.tap("[data-testid=start]");
+      await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length >= 1),
+        null, { timeout: 120_000, polling: 100 });
+      await page.evaluate(() => document.querySelector(".draw").scrollIntoView());
+      await touchStrokes(page, drawings.digits.find((d) => d.label === 7).strokes);
+      await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=prediction]")]
+        .every((e) => /^\d$/.test(e.textContent)), null, { timeout: 10_000 });
+      await page.waitForTimeout(400);
+      const file = path.join(out, "phone.png");
+      await page.screenshot({ path: file });
+      console.log(file);
+    } finally {
+      await phone.close();
+    }
   }
 } finally {
   await browser.close();

@@ -135,6 +135,14 @@ impl LaneModel {
         self.worker == WorkerPhase::Loaded
     }
 
+    /// The worker crashed or could not load MNIST: only a new one can race.
+    pub fn needs_new_worker(&self) -> bool {
+        matches!(
+            self.worker,
+            WorkerPhase::Crashed { .. } | WorkerPhase::LoadFailed { .. }
+        )
+    }
+
     /// Finished or diverged: this lane is done racing.
     pub fn done(&self) -> bool {
         matches!(self.phase, LanePhase::Finished | LanePhase::Diverged { .. })
@@ -306,6 +314,11 @@ pub struct RaceView {
     pub gallery: Option<Gallery>,
     /// The receptive field shown large: (lane, unit).
     pub selected_unit: Option<(usize, usize)>,
+    /// The caption of a test digit whose answers are still to be announced (the pad's keyboard
+    /// path: a screen-reader user asked for a digit and waits to hear what the lanes read).
+    answers_to_announce: Option<String>,
+    /// "Ready to race" was announced (once, when MNIST is first loaded).
+    announced_ready: bool,
 }
 
 impl RaceView {
@@ -324,6 +337,8 @@ impl RaceView {
             compare: (0, 1),
             gallery: None,
             selected_unit: None,
+            answers_to_announce: None,
+            announced_ready: false,
         }
     }
 
@@ -334,6 +349,7 @@ impl RaceView {
     /// Applies `msg` at time `now_ms` (the page's clock); returns what the DOM code must do.
     pub fn update(&mut self, msg: Msg, now_ms: f64) -> Vec<Command> {
         let mut out = Vec::new();
+        let could_start = self.can_start();
         match msg {
             Msg::Boot => {
                 self.sync_lanes(&mut out);
@@ -365,7 +381,7 @@ impl RaceView {
             Msg::Reset => self.reset(now_ms, &mut out),
             Msg::RestartCrashed => {
                 for lane in &mut self.lanes {
-                    if !lane.usable() {
+                    if lane.needs_new_worker() {
                         out.push(Command::Terminate { lane: lane.index });
                         *lane = LaneModel::new(lane.index, lane.activation);
                         out.push(Command::Spawn { lane: lane.index });
@@ -419,14 +435,16 @@ impl RaceView {
                     && let Ok(image) = <[u8; INPUT]>::try_from(pixels.as_slice())
                 {
                     let (a, b) = (self.label(self.compare.0), self.label(self.compare.1));
+                    let caption = format!(
+                        "MNIST test image #{index}, labelled {}: {a} read {}, {b} read {}.",
+                        d.label, d.a_predicted, d.b_predicted
+                    );
                     out.push(Command::ShowTestDigit {
-                        caption: format!(
-                            "MNIST test image #{index}, labelled {}: {a} read {}, {b} read {}.",
-                            d.label, d.a_predicted, d.b_predicted
-                        ),
+                        caption: caption.clone(),
                         pixels,
                     });
                     self.set_input(Some(Box::new(image)), now_ms, &mut out);
+                    self.answers_to_announce = Some(caption);
                 }
             }
             Msg::Compare { a, b } => {
@@ -445,6 +463,12 @@ impl RaceView {
                     self.selected_unit = Some((lane, unit));
                 }
             }
+        }
+        if !could_start && self.can_start() && !self.announced_ready {
+            self.announced_ready = true;
+            out.push(announce(
+                "MNIST is loaded and the race is ready: press Start race.",
+            ));
         }
         if !out.iter().any(|c| matches!(c, Command::Redraw(_))) {
             out.push(Command::Redraw(Redraw::Now));
@@ -574,7 +598,8 @@ impl RaceView {
                                 probabilities,
                                 answer_ms: (now_ms - self.request_started_ms).max(0.0),
                                 layers,
-                            })
+                            });
+                            self.announce_answers(out);
                         }
                     }
                 }
@@ -607,12 +632,14 @@ impl RaceView {
                 ..
             } => {
                 if let Ok(image) = <[u8; INPUT]>::try_from(pixels.as_slice()) {
+                    let caption = format!("MNIST test image #{index}, labelled {label}.");
                     out.push(Command::ShowTestDigit {
-                        caption: format!("MNIST test image #{index}, labelled {label}."),
+                        caption: caption.clone(),
                         pixels,
                     });
                     // A test image is already in MNIST's format: classified exactly as it is.
                     self.set_input(Some(Box::new(image)), now_ms, out);
+                    self.answers_to_announce = Some(caption);
                 }
             }
             FromWorker::Error { message } => self.add_error(format!("{name} lane: {message}")),
@@ -701,7 +728,8 @@ impl RaceView {
         }
         let resuming = self.started();
         for lane in &mut self.lanes {
-            if !lane.done() {
+            // A crashed lane sits out until it is restarted; the others race on.
+            if !lane.done() && lane.usable() {
                 lane.phase = LanePhase::Running;
                 lane.command(ToWorker::Start, out);
             }
@@ -806,6 +834,7 @@ impl RaceView {
     ) {
         self.request = self.request.wrapping_add(1);
         self.request_started_ms = started_ms;
+        self.answers_to_announce = None;
         for lane in &mut self.lanes {
             lane.prediction = None;
             lane.needs_input = false;
@@ -860,10 +889,11 @@ impl RaceView {
         self.can_start() && !self.any_running() && !self.all_done()
     }
 
-    /// Every lane loaded and built: the race can start.
+    /// Every lane loaded and built (a crashed one aside: the others can race on without it,
+    /// until it is restarted): the race can start.
     pub fn can_start(&self) -> bool {
-        !self.lanes.is_empty()
-            && self.lanes.iter().all(|l| {
+        self.lanes.iter().any(LaneModel::usable)
+            && self.lanes.iter().filter(|l| l.usable()).all(|l| {
                 l.loaded() && !matches!(l.phase, LanePhase::Configuring | LanePhase::Refused { .. })
             })
     }
@@ -872,8 +902,9 @@ impl RaceView {
         self.lanes.iter().any(LaneModel::running)
     }
 
+    /// Every lane finished, diverged or crashed: the race is over.
     pub fn all_done(&self) -> bool {
-        self.lanes.iter().all(LaneModel::done)
+        self.lanes.iter().all(|l| l.done() || !l.usable())
     }
 
     /// Some lane has reported: a race is under way (or over).
@@ -923,11 +954,17 @@ impl RaceView {
             .lanes
             .iter()
             .any(|l| matches!(l.worker, WorkerPhase::LoadFailed { .. }));
-        if crashed {
-            "a lane crashed".into()
-        } else if failed {
+        if !self.lanes.iter().any(LaneModel::usable) {
+            return "every lane crashed".into();
+        }
+        let status: String = if failed {
             "MNIST could not be loaded".into()
-        } else if !self.lanes.iter().all(LaneModel::loaded) {
+        } else if !self
+            .lanes
+            .iter()
+            .filter(|l| l.usable())
+            .all(LaneModel::loaded)
+        {
             let total: f32 = self
                 .lanes
                 .iter()
@@ -949,6 +986,12 @@ impl RaceView {
             "ready — press Start race".into()
         } else {
             "preparing the lanes…".into()
+        };
+        // The other lanes go on: say both.
+        if crashed {
+            format!("{status} · a lane crashed")
+        } else {
+            status
         }
     }
 
@@ -1135,9 +1178,60 @@ impl RaceView {
         }
     }
 
-    /// Whether the error banner offers to restart crashed lanes.
+    /// Whether the error banner offers to restart crashed lanes (or to load MNIST again).
     pub fn offers_restart(&self) -> bool {
-        self.lanes.iter().any(|l| !l.usable())
+        self.restart_label().is_some()
+    }
+
+    /// The label of the error banner's button that replaces the workers which crashed or could
+    /// not load MNIST (a dropped connection or a file fixed on the server deserves a retry).
+    pub fn restart_label(&self) -> Option<&'static str> {
+        if self.lanes.iter().any(|l| !l.usable()) {
+            Some("Restart lane")
+        } else if self.lanes.iter().any(LaneModel::needs_new_worker) {
+            Some("Try loading again")
+        } else {
+            None
+        }
+    }
+
+    /// The lanes' answers to the current input in one sentence: the pad's text alternative,
+    /// for anyone who cannot see the bars.
+    pub fn answers_summary(&self) -> String {
+        if self.input.is_none() {
+            return "No digit on the pad yet: draw one, or press Random test digit.".into();
+        }
+        let parts: Vec<String> = self
+            .lanes
+            .iter()
+            .map(|l| {
+                let name = self.label(l.index);
+                match &l.prediction {
+                    Some(p) => {
+                        let top = argmax(&p.probabilities);
+                        format!(
+                            "{name} reads {top} ({:.0}% sure)",
+                            100.0 * p.probabilities[top]
+                        )
+                    }
+                    None if l.usable() => format!("{name} is still reading it"),
+                    None => format!("{name} cannot answer: its worker crashed"),
+                }
+            })
+            .collect();
+        format!("{}.", parts.join("; "))
+    }
+
+    /// Announces the answers to a test digit once every working lane has answered.
+    fn announce_answers(&mut self, out: &mut Vec<Command>) {
+        let answered = self
+            .lanes
+            .iter()
+            .filter(|l| l.usable() && l.loaded())
+            .all(|l| l.prediction.is_some());
+        if answered && let Some(caption) = self.answers_to_announce.take() {
+            out.push(announce(&format!("{caption} {}", self.answers_summary())));
+        }
     }
 }
 
@@ -1505,7 +1599,7 @@ mod tests {
             },
             1.0,
         );
-        assert_eq!(v.status(), "a lane crashed");
+        assert_eq!(v.status(), "racing · a lane crashed");
         assert!(v.lane_card(1).crashed);
         assert_eq!(v.lane_card(0).status, "training");
         assert!(v.offers_restart());
@@ -1519,9 +1613,23 @@ mod tests {
             1.0,
         );
         assert_eq!(v.errors.len(), 1);
+        worker(&mut v, 0, event(LaneEvent::Interval(interval(0, 0.5, 0.8))));
         // Nothing is sent to a dead worker.
         let out = v.update(Msg::TogglePause, 2.0);
         assert_eq!(posts(&out), vec![(0, ToWorker::Pause)]);
+        // The other lane can resume without it, and the race ends when that lane finishes.
+        let c = v.controls();
+        assert!(c.pause.enabled && c.pause.label == "Resume");
+        let out = v.update(Msg::TogglePause, 2.5);
+        assert_eq!(posts(&out), vec![(0, ToWorker::Start)]);
+        assert_eq!(v.lanes[1].phase, LanePhase::Paused);
+        worker(&mut v, 0, event(LaneEvent::Interval(interval(0, 1.0, 0.9))));
+        let out = worker(&mut v, 0, event(LaneEvent::Finished { lane: 0 }));
+        assert_eq!(
+            announcements(&out),
+            ["The race is over; no lane reached the finish line."]
+        );
+        assert_eq!(v.controls().start.label, "Race again");
         let out = v.update(Msg::RestartCrashed, 3.0);
         assert!(out.contains(&Command::Terminate { lane: 1 }));
         assert!(out.contains(&Command::Spawn { lane: 1 }));
@@ -1669,6 +1777,154 @@ mod tests {
             2
         );
         assert!(v.has_input());
+    }
+
+    fn announcements(out: &[Command]) -> Vec<&str> {
+        out.iter()
+            .filter_map(|c| match c {
+                Command::Announce { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn prediction(lane: usize, request: u32, top: usize) -> FromWorker {
+        let mut probabilities = [0.01; CLASSES];
+        probabilities[top] = 0.91;
+        FromWorker::Prediction {
+            request,
+            lane,
+            probabilities,
+            samples_seen: 0,
+            layers: vec![],
+        }
+    }
+
+    #[test]
+    fn ready_is_announced_once_when_mnist_is_first_loaded() {
+        let mut v = RaceView::new(RaceConfig::default());
+        v.update(Msg::Boot, 0.0);
+        let mut said = Vec::new();
+        for lane in 0..2 {
+            for m in [FromWorker::Ready, loaded(), configured(lane)] {
+                said.extend(
+                    announcements(&worker(&mut v, lane, m))
+                        .iter()
+                        .map(|s| s.to_string()),
+                );
+            }
+        }
+        assert_eq!(
+            said,
+            ["MNIST is loaded and the race is ready: press Start race."]
+        );
+        // A reset makes the lanes wait again; being ready once more is not news.
+        v.update(Msg::Reset, 1.0);
+        for lane in 0..2 {
+            assert!(announcements(&worker(&mut v, lane, configured(lane))).is_empty());
+        }
+    }
+
+    #[test]
+    fn the_answers_to_a_test_digit_are_summarised_and_announced_once_all_lanes_answered() {
+        let mut v = ready_view();
+        assert!(v.answers_summary().starts_with("No digit on the pad yet"));
+        v.update(Msg::RandomDigit { index: 7 }, 0.0);
+        let digit = FromWorker::TestDigit {
+            request: 0,
+            index: 7,
+            label: 9,
+            pixels: vec![9; INPUT],
+        };
+        worker(&mut v, 0, digit);
+        let request = v.request;
+        assert_eq!(
+            v.answers_summary(),
+            "Sigmoid is still reading it; ReLU is still reading it."
+        );
+        let out = worker(&mut v, 1, prediction(1, request, 9));
+        assert!(announcements(&out).is_empty(), "Sigmoid has not answered");
+        let out = worker(&mut v, 0, prediction(0, request, 4));
+        assert_eq!(
+            announcements(&out),
+            [
+                "MNIST test image #7, labelled 9. Sigmoid reads 4 (91% sure); ReLU reads 9 (91% sure)."
+            ]
+        );
+        // Re-readings after reports update the summary without announcing again.
+        let out = worker(&mut v, 0, prediction(0, request, 9));
+        assert!(announcements(&out).is_empty());
+        assert_eq!(
+            v.answers_summary(),
+            "Sigmoid reads 9 (91% sure); ReLU reads 9 (91% sure)."
+        );
+        // A drawing from the pad is not announced (the summary still says what the lanes read).
+        v.update(
+            Msg::Input {
+                pixels: Some(Box::new([3; INPUT])),
+                started_ms: 1.0,
+            },
+            1.0,
+        );
+        let request = v.request;
+        for lane in 0..2 {
+            assert!(announcements(&worker(&mut v, lane, prediction(lane, request, 3))).is_empty());
+        }
+        // A crashed lane does not hold the announcement back.
+        v.update(Msg::RandomDigit { index: 8 }, 2.0);
+        worker(
+            &mut v,
+            1,
+            FromWorker::Panicked {
+                message: "boom".into(),
+            },
+        );
+        let digit = FromWorker::TestDigit {
+            request: 0,
+            index: 8,
+            label: 1,
+            pixels: vec![9; INPUT],
+        };
+        worker(&mut v, 0, digit);
+        let request = v.request;
+        let out = worker(&mut v, 0, prediction(0, request, 1));
+        assert_eq!(
+            announcements(&out),
+            [
+                "MNIST test image #8, labelled 1. Sigmoid reads 1 (91% sure); ReLU cannot answer: its worker crashed."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_load_offers_to_try_again_and_a_crash_to_restart() {
+        let mut v = ready_view();
+        assert_eq!(v.restart_label(), None);
+        worker(
+            &mut v,
+            1,
+            FromWorker::LoadFailed {
+                message: "MNIST could not be loaded: data/x.gz: truncated".into(),
+            },
+        );
+        assert_eq!(v.restart_label(), Some("Try loading again"));
+        let out = v.update(Msg::RestartCrashed, 1.0);
+        assert!(out.contains(&Command::Terminate { lane: 1 }));
+        assert!(out.contains(&Command::Spawn { lane: 1 }));
+        assert!(
+            !out.contains(&Command::Spawn { lane: 0 }),
+            "lane 0 keeps its worker"
+        );
+        assert!(v.errors.is_empty());
+        assert_eq!(v.lanes[1].worker, WorkerPhase::Starting);
+        worker(
+            &mut v,
+            0,
+            FromWorker::Panicked {
+                message: "boom".into(),
+            },
+        );
+        assert_eq!(v.restart_label(), Some("Restart lane"));
     }
 
     #[test]

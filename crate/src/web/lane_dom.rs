@@ -3,12 +3,20 @@
 
 use super::dom::{append, create, set_style, set_text, text};
 pub use crate::charts::LANE_COLORS;
+use crate::charts::theme::LANE_INKS;
 use crate::network::CLASSES;
 use crate::view::race::{LaneCard, PredictionCard};
 use web_sys::HtmlElement;
 
 pub fn css_color((r, g, b): (u8, u8, u8)) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// `--lane` (lines, bars, borders) and `--lane-ink` (text in the lane's colour, and the
+/// background of white text: readable at 4.5:1).
+fn set_lane_colors(el: &HtmlElement, index: usize) {
+    set_style(el, "--lane", &css_color(LANE_COLORS[index]));
+    set_style(el, "--lane-ink", &css_color(LANE_INKS[index]));
 }
 
 pub struct LaneDom {
@@ -111,7 +119,7 @@ fn build_card(index: usize) -> CardDom {
     let root = create("div", "lane");
     root.set_attribute("data-testid", &format!("lane-{index}"))
         .ok();
-    set_style(&root, "--lane", &css_color(LANE_COLORS[index]));
+    set_lane_colors(&root, index);
     let name = create("div", "name");
     let status = create("div", "status");
     let formula = create("div", "formula");
@@ -171,7 +179,7 @@ fn build_card(index: usize) -> CardDom {
 
 fn build_bars(index: usize) -> BarsDom {
     let root = create("div", "prediction-card");
-    set_style(&root, "--lane", &css_color(LANE_COLORS[index]));
+    set_lane_colors(&root, index);
     let head = create("h3", "");
     let title = create("span", "");
     let top = text("span", "top", "—");

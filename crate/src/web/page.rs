@@ -20,14 +20,14 @@ use crate::report::{EpochReport, IntervalReport};
 use crate::settings;
 use crate::view::export::{LaneReports, page_record, race_csv};
 use crate::view::pacing::{Pacer, Plan};
-use crate::view::race::{Command, Msg, RaceView, Redraw};
+use crate::view::race::{Command, Controls, Msg, RaceView, Redraw};
 use crate::view::summaries::{ChartKind, chart_table};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    ErrorEvent, Event, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlSelectElement,
-    ImageData, MessageEvent, PointerEvent, Worker, WorkerOptions, WorkerType,
+    Element, ErrorEvent, Event, HtmlButtonElement, HtmlCanvasElement, HtmlElement,
+    HtmlSelectElement, ImageData, MessageEvent, PointerEvent, Worker, WorkerOptions, WorkerType,
 };
 
 thread_local! {
@@ -130,6 +130,9 @@ struct Elements {
     notices: HtmlElement,
     random_digit: HtmlButtonElement,
     sample_label: HtmlElement,
+    pad: HtmlElement,
+    /// The lanes' answers in one sentence (for screen readers; beside the pad's buttons).
+    answers: HtmlElement,
     announcer: HtmlElement,
     shared: HtmlElement,
     uncontrolled: HtmlElement,
@@ -170,6 +173,8 @@ impl Elements {
             notices: by_id("notices")?,
             random_digit: by_id("random-digit")?,
             sample_label: by_id("sample-label")?,
+            pad: by_id("pad")?,
+            answers: by_id("answers")?,
             announcer: by_id("announcer")?,
             shared: by_id("shared")?,
             uncontrolled: by_id("uncontrolled")?,
@@ -212,6 +217,9 @@ struct App {
     /// What the gallery and the compare menus show now (rebuilt only when it changes).
     gallery_shown: String,
     compare_shown: String,
+    /// A race button lost the keyboard focus when it was disabled and none could take it: the
+    /// next one enabled gets it (after Reset every race button waits for the lanes).
+    refocus: Cell<bool>,
     el: Elements,
 }
 
@@ -234,6 +242,7 @@ impl App {
             pad_dirty: false,
             gallery_shown: String::new(),
             compare_shown: String::new(),
+            refocus: Cell::new(false),
             el,
         };
         app.show_notices(&parsed.notices);
@@ -311,6 +320,7 @@ impl App {
                 if let Ok(image) = <[u8; crate::network::INPUT]>::try_from(pixels.as_slice()) {
                     self.pad.show_digit(&image);
                     self.pad.show_input(&image);
+                    self.label_pad(&format!("Drawing pad, showing {caption}"));
                     self.el.sample_label.set_text_content(Some(&caption));
                 }
             }
@@ -380,8 +390,16 @@ impl App {
 
     // ----- drawing and downloads ---------------------------------------------------------------
 
+    /// The pad's accessible name says what it shows.
+    fn label_pad(&self, label: &str) {
+        if self.el.pad.get_attribute("aria-label").as_deref() != Some(label) {
+            self.el.pad.set_attribute("aria-label", label).ok();
+        }
+    }
+
     fn on_pad_changed(&mut self) {
         self.el.sample_label.set_text_content(None);
+        self.label_pad("Drawing pad, with your drawing");
         // Read at the next frame: one reading per frame however fast the pointer moves.
         self.pad_dirty = true;
         self.schedule_frame();
@@ -407,6 +425,7 @@ impl App {
 
     fn clear_pad(&mut self) {
         self.pad.clear();
+        self.label_pad(EMPTY_PAD);
         self.el.sample_label.set_text_content(None);
         self.dispatch(Msg::Input {
             pixels: None,
@@ -616,6 +635,7 @@ impl App {
         let v = &self.view;
         let el = &self.el;
         let c = v.controls();
+        self.keep_focus(&c);
         el.start.set_disabled(!c.start.enabled);
         set_text(&el.start, c.start.label);
         el.pause.set_disabled(!c.pause.enabled);
@@ -632,6 +652,7 @@ impl App {
             None => el.uncontrolled.set_hidden(true),
         }
         el.random_digit.set_disabled(!c.random_digit_enabled);
+        set_text(&el.answers, &v.answers_summary());
         set_text(&el.race_status, &format!("— {}", v.status()));
         for (i, dom) in self.lane_doms.iter().enumerate().take(v.lanes.len()) {
             dom.render_card(&v.lane_card(i));
@@ -645,6 +666,43 @@ impl App {
             None => el.finish.set_hidden(true),
         }
         self.render_errors();
+    }
+
+    /// Keeps the keyboard focus on the race buttons when the focused one is about to be disabled
+    /// (Start while racing, Pause at the end, any of them after Reset): the next sensible one
+    /// takes it, now or as soon as one is enabled again.
+    fn keep_focus(&self, c: &Controls) {
+        let el = &self.el;
+        let active = dom::document().active_element();
+        let is = |b: &HtmlButtonElement| active.as_ref() == Some(b.unchecked_ref::<Element>());
+        let losing = (is(&el.start) && !c.start.enabled)
+            || (is(&el.pause) && !c.pause.enabled)
+            || (is(&el.reset) && !c.reset_enabled);
+        let idle = active.is_none() || active == dom::document().body().map(Element::from);
+        let waiting = self.refocus.get() && idle;
+        if !(losing || waiting) {
+            self.refocus.set(false);
+            return;
+        }
+        // After Start, Pause is the control; otherwise Start (or Race again).
+        let order = if is(&el.start) {
+            [(&el.pause, c.pause.enabled), (&el.start, c.start.enabled)]
+        } else {
+            [(&el.start, c.start.enabled), (&el.pause, c.pause.enabled)]
+        };
+        let next = order
+            .into_iter()
+            .chain([(&el.reset, c.reset_enabled)])
+            .find(|(_, enabled)| *enabled);
+        match next {
+            Some((b, _)) => {
+                self.refocus.set(false);
+                // Enabled first: a disabled button cannot take the focus.
+                b.set_disabled(false);
+                dom::log_failure(b.focus(), "moving the focus");
+            }
+            None => self.refocus.set(true),
+        }
     }
 
     /// The gallery of disagreements and the menus choosing which two lanes it compares.
@@ -709,27 +767,47 @@ impl App {
                 crate::mistakes::Side::B => ((&b, d.b_predicted), (&a, d.a_predicted)),
             };
             let wrong_p = 100.0 * f32::from(d.wrong_confidence()) / 255.0;
-            append(&item, &text("span", "", &format!("a {}", d.label)));
-            append(
-                &item,
-                &text("span", "right", &format!("{}: {} ✓", right.0, right.1)),
-            );
+            // The button's name is its visible text, with words for the marks and what a click
+            // does in visually hidden text (a separate aria-label would hide what is seen).
             append(
                 &item,
                 &text(
                     "span",
-                    "wrong",
-                    &format!("{}: {} ✗ ({wrong_p:.0}%)", wrong.0, wrong.1),
+                    "visually-hidden",
+                    &format!("Test digit #{}:", d.index),
                 ),
             );
-            item.set_attribute(
-                "aria-label",
-                &format!(
-                    "Test digit {}, a {}: {} read {} (right), {} read {} (wrong, {wrong_p:.0}% sure). Load it into the pad.",
-                    d.index, d.label, right.0, right.1, wrong.0, wrong.1
+            append(&item, &text("span", "", &format!("a {}", d.label)));
+            let verdict = |class: &str, shown: String, mark: &str, said: String| {
+                let line = text("span", class, &shown);
+                let mark = text("span", "", mark);
+                mark.set_attribute("aria-hidden", "true").ok();
+                append(&line, &mark);
+                append(&line, &text("span", "visually-hidden", &said));
+                line
+            };
+            append(
+                &item,
+                &verdict(
+                    "right",
+                    format!("{}: {} ", right.0, right.1),
+                    "✓",
+                    " (right),".into(),
                 ),
-            )
-            .ok();
+            );
+            append(
+                &item,
+                &verdict(
+                    "wrong",
+                    format!("{}: {} ", wrong.0, wrong.1),
+                    &format!("✗ ({wrong_p:.0}%)"),
+                    format!(" (wrong, {wrong_p:.0}% sure)."),
+                ),
+            );
+            append(
+                &item,
+                &text("span", "visually-hidden", " Load it into the pad."),
+            );
             append(&el.gallery, &item);
         }
     }
@@ -741,12 +819,13 @@ impl App {
             return;
         }
         set_text(&el.error_text, &self.view.errors.join("\n"));
-        let has_restart = el.error_actions.child_element_count() > 0;
-        if self.view.offers_restart() != has_restart {
+        let label = self.view.restart_label().unwrap_or_default();
+        if el.error_actions.text_content().unwrap_or_default() != label {
             el.error_actions.set_inner_html("");
-            if self.view.offers_restart() {
-                let b = text("button", "small", "Restart lane");
+            if !label.is_empty() {
+                let b = text("button", "small", label);
                 b.set_attribute("data-action", "restart").ok();
+                b.set_attribute("type", "button").ok();
                 append(&el.error_actions, &b);
             }
         }
@@ -782,6 +861,9 @@ fn escape_html(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+/// The pad's accessible name while it is empty.
+const EMPTY_PAD: &str = "Drawing pad, empty: draw a digit with the mouse, a finger or a pen, or press Random test digit";
 
 fn now_ms() -> f64 {
     dom::window().performance().map_or(0.0, |p| p.now())
