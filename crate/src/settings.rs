@@ -43,7 +43,31 @@ pub fn from_query(query: &str) -> FromUrl {
         );
     }
     fix_combinations(&mut config, &mut notices);
-    FromUrl { config, notices }
+    FromUrl {
+        config,
+        notices: fewer(notices),
+    }
+}
+
+/// Most notices shown for one address: a garbled one may hold thousands of parameters.
+pub const MAX_NOTICES: usize = 12;
+
+/// The notices without repeats, at most [`MAX_NOTICES`] of them and a count of the rest.
+fn fewer(notices: Vec<String>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for n in notices {
+        if !kept.contains(&n) {
+            kept.push(n);
+        }
+    }
+    if kept.len() > MAX_NOTICES {
+        let more = kept.len() - (MAX_NOTICES - 1);
+        kept.truncate(MAX_NOTICES - 1);
+        kept.push(format!(
+            "… and {more} more settings were refused or ignored"
+        ));
+    }
+    kept
 }
 
 /// The settings form's controls, as the text they hold.
@@ -163,9 +187,21 @@ impl RaceConfig {
 /// Longest value quoted back in a notice: a garbled URL may carry kilobytes.
 const SHOWN_MAX_CHARS: usize = 40;
 
-/// `key=value` as a notice quotes it, shortened.
+/// `key=value` as a notice quotes it, shortened, with control and bidirectional-formatting
+/// characters replaced (an address could otherwise reverse or hide the rest of the notice).
 fn shown(key: &str, value: &str) -> String {
-    shorten(&format!("{key}={value}"), SHOWN_MAX_CHARS)
+    let visible: String = format!("{key}={value}")
+        .chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect();
+    shorten(&visible, SHOWN_MAX_CHARS)
 }
 
 /// `text` cut to at most `max` characters, with an ellipsis when cut.
