@@ -398,11 +398,12 @@ impl RaceView {
                 }
             }
             Msg::FromWorker { lane, message } => {
-                if lane < self.lanes.len() {
+                // A crashed worker is terminated; whatever it sent on its way out is dropped.
+                if self.lanes.get(lane).is_some_and(LaneModel::usable) {
                     self.on_worker(lane, message, now_ms, &mut out);
                 }
             }
-            Msg::WorkerFailed { lane, message } => self.crash(lane, message),
+            Msg::WorkerFailed { lane, message } => self.crash(lane, message, &mut out),
             Msg::Unreadable { lane, error } => {
                 if let Some(l) = self.lanes.get(lane) {
                     let name = self.label(l.index);
@@ -643,7 +644,7 @@ impl RaceView {
                 }
             }
             FromWorker::Error { message } => self.add_error(format!("{name} lane: {message}")),
-            FromWorker::Panicked { message } => self.crash(lane, message),
+            FromWorker::Panicked { message } => self.crash(lane, message, out),
             // Only the benchmark asks for snapshots.
             FromWorker::Snapshot { .. } => {}
         }
@@ -850,7 +851,7 @@ impl RaceView {
         self.input = input;
     }
 
-    fn crash(&mut self, lane: usize, message: String) {
+    fn crash(&mut self, lane: usize, message: String, out: &mut Vec<Command>) {
         let name = self.label(lane);
         let Some(l) = self.lanes.get_mut(lane) else {
             return;
@@ -862,6 +863,9 @@ impl RaceView {
             message: message.clone(),
         };
         l.outbox.clear();
+        // A wasm instance that panicked may still run the training slices it had scheduled:
+        // end it, so that nothing it sends passes for the lane's progress.
+        out.push(Command::Terminate { lane });
         if l.running() {
             l.phase = LanePhase::Paused;
         }
@@ -1584,6 +1588,24 @@ mod tests {
         worker(&mut v, 0, event(LaneEvent::Finished { lane: 0 }));
         assert_eq!(v.controls().start.label, "Start race", "no report yet");
         assert!(v.all_done());
+    }
+
+    #[test]
+    fn a_crashed_worker_is_ended_and_what_it_sent_on_its_way_out_is_dropped() {
+        let mut v = ready_view();
+        v.update(Msg::Start, 0.0);
+        let out = worker(
+            &mut v,
+            1,
+            FromWorker::Panicked {
+                message: "boom".into(),
+            },
+        );
+        assert!(out.contains(&Command::Terminate { lane: 1 }));
+        worker(&mut v, 1, event(LaneEvent::Interval(interval(1, 0.1, 0.5))));
+        assert!(v.lanes[1].intervals.is_empty());
+        worker(&mut v, 0, event(LaneEvent::Interval(interval(0, 0.1, 0.5))));
+        assert_eq!(v.lanes[0].intervals.len(), 1, "the other lane goes on");
     }
 
     #[test]
