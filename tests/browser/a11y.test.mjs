@@ -215,6 +215,9 @@ test("every chart has a text alternative that follows the data; every canvas has
     `${await page.getAttribute(`[data-testid=chart-${c}]`, "aria-label")} | ${await page.textContent(`[data-testid=table-${c}]`)}`));
   await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.intervals.length >= 3),
     null, { timeout: 30_000, polling: 100 });
+  // The charts (and their text) are redrawn paced, a frame or more after a report arrives.
+  await page.waitForFunction((ids) => ids.every((c) =>
+    !/waiting/.test(document.querySelector(`[data-testid=chart-${c}]`).getAttribute("aria-label"))), charts, { timeout: 10_000, polling: 50 });
   const early = await labels();
   await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length >= 1),
     null, { timeout: 30_000, polling: 100 });
