@@ -214,9 +214,11 @@ impl ConfusionView {
                 for t in 0..CLASSES {
                     for p in 0..CLASSES {
                         let (text, dark) = match numbers {
-                            Cells::Counts(mx) => {
-                                ((mx[t][p] > 0).then(|| mx[t][p].to_string()), t == p)
-                            }
+                            // White only on a diagonal cell darker than half way.
+                            Cells::Counts(mx) => (
+                                (mx[t][p] > 0).then(|| mx[t][p].to_string()),
+                                t == p && 2 * mx[t][p] > mx[t].iter().sum::<u32>(),
+                            ),
                             Cells::Differences(dx) => (
                                 (dx[t][p] != 0).then(|| {
                                     if dx[t][p] > 0 {
