@@ -436,7 +436,7 @@ mod tests {
         assert_eq!(v.lanes[0].tiles.len(), 4);
         // The largest |w| of the lane: the −0.5 of unit 1.
         assert_eq!(v.lanes[0].scale, 0.5);
-        assert_eq!(v.lanes[0].tiles[2].dead, true);
+        assert!(v.lanes[0].tiles[2].dead);
         assert_eq!(v.lanes[0].tiles[3].weights[5], 0.03);
         assert_eq!(v.lanes[1].tiles.len(), 0);
         let sel = v.selected.clone().expect("selected");
