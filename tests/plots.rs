@@ -106,5 +106,34 @@ fn race_plots_writes_the_pages_charts_as_svg() {
             }
         }
     }
+    // The views inside the networks: receptive fields (16 tiles of 28×28 cells per lane, the
+    // first unit large), the first test image on the curves, the confusion matrices.
+    let read = |file: &str| {
+        std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+    };
+    for file in ["fields.svg", "curve.svg", "confusion.svg"] {
+        assert!(stderr.contains(file), "{file} not announced: {stderr}");
+    }
+    let fields = read("fields.svg");
+    let doc = roxmltree::Document::parse(&fields).expect("valid fields.svg");
+    let cells = doc.descendants().filter(|n| n.has_tag_name("rect")).count();
+    // 2 lanes × 16 tiles + the large one, 784 cells each.
+    assert!(cells >= 33 * 784, "{cells} cells");
+    assert!(fields.contains("Sigmoid, unit 0") && fields.contains("on the digit on the pad: z = "));
+    let curve = read("curve.svg");
+    let doc = roxmltree::Document::parse(&curve).expect("valid curve.svg");
+    let dots = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    // 32 hidden units per lane, and the legend's dot.
+    assert_eq!(dots, 2 * 32 + 1, "dots on the curves");
+    let confusion = read("confusion.svg");
+    roxmltree::Document::parse(&confusion).expect("valid confusion.svg");
+    assert!(
+        confusion.contains("Sigmoid (A)")
+            && confusion.contains("ReLU (B)")
+            && confusion.contains("A − B")
+    );
     std::fs::remove_dir_all(&dir).expect("cleaned up");
 }

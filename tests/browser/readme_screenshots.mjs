@@ -1,6 +1,6 @@
 // Regenerates the README's screenshots from a real race in headless Chromium:
-//   node tests/browser/readme_screenshots.mjs [race] [deep] [phone]   (after a `trunk build --release`;
-//   all three without arguments)
+//   node tests/browser/readme_screenshots.mjs [race] [deep] [phone] [inside]   (after a `trunk build --release`;
+//   all four without arguments)
 // Not a test: it writes tests/screenshots/*.png.
 import fs from "node:fs";
 import path from "node:path";
@@ -31,6 +31,33 @@ try {
     await page.waitForTimeout(400);
     const file = path.join(out, `${name}.png`);
     await page.screenshot({ path: file, fullPage: true });
+    console.log(`${file}${problems.length ? ` (page problems: ${problems.join("; ")})` : ""}`);
+    await page.close();
+  }
+  if (want("inside")) {
+    // The views inside the networks after two epochs of the default race on 10,000 images: a
+    // drawn 3 on the curves, ReLU's unit 3 shown large, the confusion matrices.
+    const { page, problems } = await openPage(browser.context, server.url + "?train=10000&epochs=2");
+    await waitReady(page);
+    await page.click("[data-testid=start]");
+    await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length >= 2),
+      null, { timeout: 120_000, polling: 100 });
+    await drawStrokes(page, drawings.digits.find((d) => d.label === 3).strokes);
+    await page.waitForFunction(() => window.wasmBindings.inside_views().curve.panels.every((p) => p.z.length > 0),
+      null, { timeout: 10_000 });
+    const v = await page.evaluate(() => window.wasmBindings.inside_views());
+    const [, , left, top, width] = v.tiles.find(([l, u]) => l === 1 && u === 3);
+    await page.locator("[data-testid=inside-fields]").scrollIntoViewIfNeeded();
+    const box = await page.locator("[data-testid=inside-fields]").boundingBox();
+    await page.mouse.click(box.x + left + width / 2, box.y + top + width / 2);
+    await page.waitForFunction(() => window.wasmBindings.inside_views().fields.selected?.on_digit);
+    await page.waitForTimeout(400);
+    const from = await page.evaluate(() => document.querySelector(".inside-units").getBoundingClientRect().top + scrollY);
+    const to = await page.evaluate(() => document.querySelector("[data-testid=inside-confusion]").getBoundingClientRect().bottom + scrollY);
+    const x = await page.evaluate(() => document.querySelector(".draw").getBoundingClientRect().left);
+    const w = await page.evaluate(() => document.querySelector(".draw").getBoundingClientRect().width);
+    const file = path.join(out, "inside_units.png");
+    await page.screenshot({ path: file, fullPage: true, clip: { x, y: from - 8, width: w, height: to - from + 16 } });
     console.log(`${file}${problems.length ? ` (page problems: ${problems.join("; ")})` : ""}`);
     await page.close();
   }

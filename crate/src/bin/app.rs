@@ -16,6 +16,13 @@ mod browser {
     pub fn race_reports() -> Result<JsValue, JsError> {
         activation_race::web::page::reports().map_err(|e| JsError::new(&e))
     }
+
+    /// Tooling hook: what the views inside the networks show
+    /// (`window.wasmBindings.inside_views()`: fields, curve, confusion, tiles).
+    #[wasm_bindgen]
+    pub fn inside_views() -> Result<JsValue, JsError> {
+        activation_race::web::page::inside_views().map_err(|e| JsError::new(&e))
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

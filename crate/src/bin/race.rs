@@ -19,7 +19,10 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use activation_race::charts::{LaneSeries, export::write_svgs};
+    use activation_race::charts::{
+        LaneSeries,
+        export::{write_inside_svgs, write_svgs},
+    };
     use activation_race::native::default_data_dir;
     use activation_race::record::{LaneRecord, RaceRecord};
     use activation_race::report::LaneEvent;
@@ -176,11 +179,18 @@ mod cli {
         let outputs = run(&mut lanes, &data, &config, &args);
         print_table(&outputs, &config);
         if let Some(dir) = &args.plots {
+            let trained = &mut lanes;
             let lanes: Vec<LaneSeries<'_>> = outputs
                 .iter()
                 .map(|o| LaneSeries::of_lane(&config, o.lane, &o.reports, &o.epochs))
                 .collect();
-            match write_svgs(dir, &lanes, config.target_accuracy) {
+            let epochs: Vec<&[_]> = outputs.iter().map(|o| o.epochs.as_slice()).collect();
+            // The views inside the networks, on the first test image (a 7).
+            let written = write_svgs(dir, &lanes, config.target_accuracy).and_then(|mut files| {
+                files.extend(write_inside_svgs(dir, &config, trained, &epochs, &data, 0)?);
+                Ok(files)
+            });
+            match written {
                 Ok(files) => files
                     .iter()
                     .for_each(|f| eprintln!("wrote {}", f.display())),

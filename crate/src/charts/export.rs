@@ -1,6 +1,6 @@
 //! The page's charts as SVG files (the CLI's `race --plots DIR`).
 
-use super::{Chart, LaneSeries};
+use super::{Chart, LaneSeries, SvgPainter};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,119 @@ pub fn write_svgs(dir: &Path, lanes: &[LaneSeries<'_>], target: f32) -> io::Resu
             Ok(path)
         })
         .collect()
+}
+
+/// The views inside the networks of a finished race, from its lanes and test set, written into
+/// `dir`: fields.svg (the first 16 first-layer units of each lane; the first lane's first unit
+/// shown large, on test image `digit`), curve.svg (every hidden unit on test image `digit`)
+/// and confusion.svg (lanes 0 and 1 at the last epoch; left out with a single lane). Returns the
+/// files written.
+pub fn write_inside_svgs(
+    dir: &Path,
+    config: &crate::race::RaceConfig,
+    lanes: &mut [crate::race::Lane],
+    epochs: &[&[crate::report::EpochReport]],
+    data: &crate::mnist::Mnist,
+    digit: usize,
+) -> io::Result<Vec<PathBuf>> {
+    use super::confusion::{ConfusionSource, ConfusionView};
+    use super::curve::{CurveSource, CurveView};
+    use super::fields::{FieldsSource, FieldsView};
+    use super::painter::Color;
+    use super::theme::LANE_COLORS;
+    std::fs::create_dir_all(dir)?;
+    let bad = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
+    let color = |i: usize| Color::from_rgb(LANE_COLORS[i % LANE_COLORS.len()]);
+    let digit = digit % data.test.len().max(1);
+    let image = data.test.image(digit);
+    let mut traces = Vec::with_capacity(lanes.len());
+    let mut fields = Vec::with_capacity(lanes.len());
+    for lane in lanes.iter_mut() {
+        traces.push(lane.trace(image).map_err(bad)?);
+        let width = config.hidden.first().copied().unwrap_or(0).min(16);
+        let units: Vec<usize> = (0..width).collect();
+        fields.push(lane.receptive_fields(&units).map_err(bad)?);
+    }
+    let epochs_done = |i: usize| epochs.get(i).map_or(0, |e| e.len()) as f64;
+    let label = |i: usize| config.lane_label(i);
+    let fields_view = FieldsView::new(
+        &fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FieldsSource {
+                label: label(i),
+                color: color(i),
+                activation: lanes[i].activation(),
+                fields: Some((f, epochs_done(i))),
+                first_layer: traces[i].layers.first(),
+            })
+            .collect::<Vec<_>>(),
+        Some((0, 0)),
+    );
+    let caption = format!(
+        "MNIST test image #{digit}, labelled {}",
+        data.test.label(digit)
+    );
+    let curve_view = CurveView::new(
+        &traces
+            .iter()
+            .enumerate()
+            .map(|(i, t)| CurveSource {
+                label: label(i),
+                color: color(i),
+                activation: lanes[i].activation(),
+                leaky_slope: config.leaky_slope,
+                layers: Some(&t.layers),
+            })
+            .collect::<Vec<_>>(),
+        Some(caption),
+    );
+    let confusion_view = ConfusionView::new(
+        &epochs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ConfusionSource {
+                label: label(i),
+                color: color(i),
+                epochs: e,
+            })
+            .collect::<Vec<_>>(),
+        (0, 1),
+    );
+    let width = FIGURE_SIZE.0;
+    let svg = |h: f64, draw: &dyn Fn(&mut SvgPainter)| {
+        let mut p = SvgPainter::new(width, h);
+        draw(&mut p);
+        p.finish()
+    };
+    let mut out = Vec::new();
+    let mut write = |name: &str, text: String| -> io::Result<()> {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        out.push(path);
+        Ok(())
+    };
+    write(
+        "fields.svg",
+        svg(fields_view.layout(width).height, &|p| {
+            fields_view.draw(p, 1.0);
+        }),
+    )?;
+    write(
+        "curve.svg",
+        svg(curve_view.layout(width).1, &|p| {
+            curve_view.draw(p, 1.0);
+        }),
+    )?;
+    if let Some(c) = &confusion_view {
+        write(
+            "confusion.svg",
+            svg(ConfusionView::layout(width).1, &|p| {
+                c.draw(p, 1.0);
+            }),
+        )?;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -39,6 +39,13 @@ pub mod theme;
 pub mod ticks;
 pub mod units;
 
+// The views inside the networks (receptive fields, the digit on the curves, mistakes): not in
+// `Chart::ALL`, as each is built from more than the lanes' reports.
+pub mod confusion;
+pub mod curve;
+pub mod fields;
+pub mod palette;
+
 #[cfg(not(target_arch = "wasm32"))]
 pub mod export;
 

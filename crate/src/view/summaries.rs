@@ -16,6 +16,36 @@ pub struct ChartTable {
     pub rows: Vec<Vec<String>>,
 }
 
+impl ChartTable {
+    /// The table's `<thead>` and `<tbody>` as HTML (text escaped; the first cell of each row a
+    /// row header).
+    pub fn html(&self) -> String {
+        let mut html = String::from("<thead><tr>");
+        for c in &self.columns {
+            html += &format!("<th scope=\"col\">{}</th>", escape_html(c));
+        }
+        html += "</tr></thead><tbody>";
+        for row in &self.rows {
+            html += "<tr>";
+            for (i, cell) in row.iter().enumerate() {
+                let tag = if i == 0 { "th scope=\"row\"" } else { "td" };
+                html += &format!("<{tag}>{}</{}>", escape_html(cell), &tag[..2]);
+            }
+            html += "</tr>";
+        }
+        html += "</tbody>";
+        html
+    }
+}
+
+/// Text for HTML: `&`, `<`, `>` and `"` escaped.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn pct(v: f32) -> String {
     if v.is_finite() {
         format!("{:.1}%", 100.0 * v)
@@ -319,6 +349,19 @@ mod tests {
         assert_eq!(u.columns.len(), 5);
         assert_eq!(u.rows[1][3], "12.5%");
         assert!(u.summary.contains("ReLU at most 12.5% dead units"));
+    }
+
+    #[test]
+    fn tables_become_escaped_html_with_row_headers() {
+        let t = ChartTable {
+            summary: String::new(),
+            columns: vec!["lane".into(), "a<b".into()],
+            rows: vec![vec!["R&D".into(), "\"1\"".into()]],
+        };
+        assert_eq!(
+            t.html(),
+            "<thead><tr><th scope=\"col\">lane</th><th scope=\"col\">a&lt;b</th></tr></thead><tbody><tr><th scope=\"row\">R&amp;D</th><td>&quot;1&quot;</td></tr></tbody>"
+        );
     }
 
     #[test]

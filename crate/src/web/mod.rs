@@ -6,6 +6,7 @@ pub mod canvas;
 pub mod data;
 pub mod dom;
 pub mod download;
+pub mod inside;
 pub mod lane_dom;
 pub mod pad;
 pub mod page;

@@ -106,6 +106,28 @@ pub fn reports() -> Result<JsValue, String> {
     out
 }
 
+/// What the views inside the networks show, for tests and tooling: the receptive fields (with
+/// the tiles' places on the canvas), the digit's units on the curves, the confusion matrices.
+pub fn inside_views() -> Result<JsValue, String> {
+    #[derive(serde::Serialize)]
+    struct Hook {
+        #[serde(flatten)]
+        views: crate::view::inside::InsideViews,
+        tiles: Vec<(usize, usize, f64, f64, f64)>,
+    }
+    let mut out = Err("the page is not running".to_string());
+    with_app(|app| {
+        let hook = Hook {
+            views: crate::view::inside::inside_views(&app.view),
+            tiles: app.inside.tiles(&app.view),
+        };
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        out = serde::Serialize::serialize(&hook, &serializer)
+            .map_err(|e| format!("the views could not be converted: {e}"));
+    });
+    out
+}
+
 /// Shows an error without the app (when it is not up, or borrowed by a panicking handler).
 fn show_error_directly(message: &str) {
     if let Ok(banner) = by_id::<HtmlElement>("error") {
@@ -221,6 +243,8 @@ struct App {
     /// next one enabled gets it (after Reset every race button waits for the lanes).
     refocus: Cell<bool>,
     el: Elements,
+    /// The views inside the networks (receptive fields, the digit on the curves, confusion).
+    inside: super::inside::InsideDom,
 }
 
 impl App {
@@ -244,6 +268,7 @@ impl App {
             compare_shown: String::new(),
             refocus: Cell::new(false),
             el,
+            inside: super::inside::InsideDom::find()?,
         };
         app.show_notices(&parsed.notices);
         Ok(app)
@@ -592,6 +617,14 @@ impl App {
             }
         }
         self.render_chart_tables();
+        self.inside.draw(&self.view, dpr);
+    }
+
+    /// A click on a receptive field or a unit button selects a unit.
+    fn on_inside(&mut self, action: super::inside::Action) {
+        if let Some((lane, unit)) = self.inside.selection(&self.view, action) {
+            self.dispatch(Msg::SelectUnit { lane, unit });
+        }
     }
 
     /// Each chart's text alternative: its accessible name and its data table.
@@ -605,20 +638,7 @@ impl App {
             if canvas.get_attribute("aria-label").as_deref() != Some(&t.summary) {
                 canvas.set_attribute("aria-label", &t.summary).ok();
             }
-            let mut html = String::from("<thead><tr>");
-            for c in &t.columns {
-                html += &format!("<th scope=\"col\">{}</th>", escape_html(c));
-            }
-            html += "</tr></thead><tbody>";
-            for row in &t.rows {
-                html += "<tr>";
-                for (i, cell) in row.iter().enumerate() {
-                    let tag = if i == 0 { "th scope=\"row\"" } else { "td" };
-                    html += &format!("<{tag}>{}</{}>", escape_html(cell), &tag[..2]);
-                }
-                html += "</tr>";
-            }
-            html += "</tbody>";
+            let html = t.html();
             if table.inner_html() != html {
                 table.set_inner_html(&html);
             }
@@ -854,14 +874,6 @@ fn paint_digit(canvas: &HtmlCanvasElement, pixels: &[u8]) {
     }
 }
 
-/// Text made safe for `innerHTML` (lane names come from the page, but stay careful).
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The pad's accessible name while it is empty.
 const EMPTY_PAD: &str = "Drawing pad, empty: draw a digit with the mouse, a finger or a pen, or press Random test digit";
 
@@ -1009,4 +1021,5 @@ fn wire_events() {
         }
     }
     on::<Event>(&dom::window(), "resize", |_| with_app(App::size_charts));
+    super::inside::wire(|action| with_app(|a| a.on_inside(action)));
 }

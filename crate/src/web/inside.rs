@@ -1,0 +1,218 @@
+//! The views inside the networks on the page: receptive fields, the digit on the activation
+//! curves, and the confusion matrices. The models and their text alternatives are built in
+//! `view::inside`, drawn by `charts::{fields, curve, confusion}`; this glue sizes the canvases
+//! to their layouts, redraws only what changed, and turns clicks and the unit buttons into a
+//! selected unit.
+
+use super::canvas::CanvasPainter;
+use super::dom::{by_id, on};
+use crate::charts::canvas_pixels;
+use crate::charts::confusion::ConfusionView;
+use crate::view::inside::{
+    confusion_table, confusion_view, curve_table, curve_view, fields_table, fields_view,
+    step_selection,
+};
+use crate::view::race::RaceView;
+use crate::view::summaries::ChartTable;
+use std::cell::RefCell;
+use web_sys::{Event, HtmlCanvasElement, HtmlElement, MouseEvent};
+
+/// What the user did in the views.
+#[derive(Clone, Copy, Debug)]
+pub enum Action {
+    /// A click on the receptive fields at (x, y) CSS pixels of the canvas.
+    Click(f64, f64),
+    /// The previous (−1) or next (+1) unit.
+    Step(isize),
+}
+
+/// A canvas, its data table, and what it shows now (so that it is redrawn only on change).
+struct View {
+    canvas: HtmlCanvasElement,
+    table: HtmlElement,
+    shown: RefCell<String>,
+}
+
+impl View {
+    fn find(canvas: &str, table: &str) -> Result<View, String> {
+        Ok(View {
+            canvas: by_id(canvas)?,
+            table: by_id(table)?,
+            shown: RefCell::new(String::new()),
+        })
+    }
+
+    /// The canvas's CSS width (0 when hidden).
+    fn width(&self) -> f64 {
+        f64::from(self.canvas.client_width())
+    }
+
+    /// Sizes the canvas to `css_height` and its pixels to the ratio; `false` when the canvas has
+    /// no room (hidden) or nothing changed since `key` was drawn.
+    fn prepare(&self, key: String, css_height: f64, dpr: f64) -> bool {
+        let css_w = self.width();
+        if css_w <= 0.0 {
+            return false;
+        }
+        let height = format!("{}px", css_height.round());
+        let style = self.canvas.style();
+        if style.get_property_value("height").ok().as_deref() != Some(height.as_str()) {
+            style.set_property("height", &height).ok();
+        }
+        let (w, h) = canvas_pixels(css_w, css_height.round(), dpr);
+        let resized = self.canvas.width() != w || self.canvas.height() != h;
+        if resized {
+            self.canvas.set_width(w);
+            self.canvas.set_height(h);
+        }
+        let key = format!("{key}|{w}×{h}");
+        let mut shown = self.shown.borrow_mut();
+        if !resized && *shown == key {
+            return false;
+        }
+        *shown = key;
+        true
+    }
+
+    fn text_alternative(&self, t: &ChartTable) {
+        if self.canvas.get_attribute("aria-label").as_deref() != Some(&t.summary) {
+            self.canvas.set_attribute("aria-label", &t.summary).ok();
+        }
+        let html = t.html();
+        if self.table.inner_html() != html {
+            self.table.set_inner_html(&html);
+        }
+    }
+}
+
+/// The three views' elements.
+pub struct InsideDom {
+    fields: View,
+    curve: View,
+    confusion: View,
+}
+
+impl InsideDom {
+    pub fn find() -> Result<InsideDom, String> {
+        Ok(InsideDom {
+            fields: View::find("inside-fields", "table-fields")?,
+            curve: View::find("inside-curve", "table-curve")?,
+            confusion: View::find("inside-confusion", "table-confusion")?,
+        })
+    }
+
+    /// Redraws the views whose data changed, and their text alternatives.
+    pub fn draw(&self, view: &RaceView, dpr: f64) {
+        let fields = fields_view(view);
+        let width = self.fields.width();
+        // The weights change about once a second, the digit's z at each report.
+        let key = format!(
+            "{:?}|{:?}|{:?}",
+            fields
+                .lanes
+                .iter()
+                .map(|l| (l.epochs, l.tiles.len(), l.scale))
+                .collect::<Vec<_>>(),
+            fields.selected,
+            view.lanes
+                .iter()
+                .map(|l| l.prediction.as_ref().map(|p| p.probabilities))
+                .collect::<Vec<_>>()
+        );
+        if self.fields.prepare(key, fields.layout(width).height, dpr)
+            && let Ok(mut p) = CanvasPainter::new(&self.fields.canvas)
+        {
+            fields.draw(&mut p, dpr);
+        }
+        self.fields.text_alternative(&fields_table(&fields));
+
+        let curve = curve_view(view);
+        let key = format!(
+            "{:?}|{:?}",
+            curve.digit,
+            view.lanes
+                .iter()
+                .map(|l| l.prediction.as_ref().map(|p| p.probabilities))
+                .collect::<Vec<_>>()
+        );
+        let (_, height) = curve.layout(self.curve.width());
+        if self.curve.prepare(key, height, dpr)
+            && let Ok(mut p) = CanvasPainter::new(&self.curve.canvas)
+        {
+            curve.draw(&mut p, dpr);
+        }
+        self.curve.text_alternative(&curve_table(&curve));
+
+        let confusion = confusion_view(view);
+        let key = format!(
+            "{:?}|{:?}",
+            view.compare,
+            confusion.as_ref().map(|c| (c.epoch, c.lanes.len()))
+        );
+        let (_, height) = ConfusionView::layout(self.confusion.width());
+        if self.confusion.prepare(key, height, dpr)
+            && let Ok(mut p) = CanvasPainter::new(&self.confusion.canvas)
+        {
+            match &confusion {
+                Some(c) => {
+                    c.draw(&mut p, dpr);
+                }
+                None => waiting(&mut p, dpr),
+            }
+        }
+        self.confusion
+            .text_alternative(&confusion_table(confusion.as_ref()));
+    }
+
+    /// The unit an action selects, if any.
+    pub fn selection(&self, view: &RaceView, action: Action) -> Option<(usize, usize)> {
+        match action {
+            Action::Click(x, y) => fields_view(view).hit(self.fields.width(), (x, y)),
+            Action::Step(delta) => step_selection(view, delta),
+        }
+    }
+
+    /// The receptive fields' tiles at the canvas's width: (lane, unit, left, top, width) in CSS
+    /// pixels (for the test hook, which clicks them).
+    pub fn tiles(&self, view: &RaceView) -> Vec<(usize, usize, f64, f64, f64)> {
+        fields_view(view)
+            .layout(self.fields.width())
+            .tiles
+            .iter()
+            .map(|&(lane, unit, r)| (lane, unit, r.left, r.top, r.width()))
+            .collect()
+    }
+}
+
+/// The confusion canvas before the first epoch end: a centred hint.
+fn waiting(p: &mut CanvasPainter, dpr: f64) {
+    use crate::charts::{HAlign, VAlign};
+    if let Some(mut s) = crate::charts::surface::Surface::open(p, dpr) {
+        let at = (s.width / 2.0, s.height / 3.0);
+        let hint = "waiting for the end of the first epoch";
+        s.text(
+            hint,
+            at,
+            13.0,
+            crate::charts::theme::MUTED,
+            (HAlign::Center, VAlign::Middle),
+        );
+    }
+}
+
+/// Wires the clicks on the receptive fields and the unit buttons to `act`.
+pub fn wire(act: fn(Action)) {
+    if let Ok(canvas) = by_id::<HtmlElement>("inside-fields") {
+        on::<MouseEvent>(&canvas, "click", move |e| {
+            act(Action::Click(
+                f64::from(e.offset_x()),
+                f64::from(e.offset_y()),
+            ));
+        });
+    }
+    for (id, delta) in [("field-prev", -1), ("field-next", 1)] {
+        if let Ok(b) = by_id::<HtmlElement>(id) {
+            on::<Event>(&b, "click", move |_| act(Action::Step(delta)));
+        }
+    }
+}
