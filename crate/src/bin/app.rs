@@ -16,6 +16,13 @@ mod browser {
     pub fn race_reports() -> Result<JsValue, JsError> {
         activation_race::web::page::reports().map_err(|e| JsError::new(&e))
     }
+
+    /// Tooling hook: a repeated race's seeds and its bands over the finished runs
+    /// (`window.wasmBindings.seed_bands()`).
+    #[wasm_bindgen]
+    pub fn seed_bands() -> Result<JsValue, JsError> {
+        activation_race::web::page::seed_bands().map_err(|e| JsError::new(&e))
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
