@@ -2267,8 +2267,8 @@ mod tests {
         // Each run: one report per lane, then both finish.
         let race_seed = |v: &mut RaceView, accuracy: [f32; 2]| -> Vec<Command> {
             let mut out = Vec::new();
-            for lane in 0..2 {
-                let r = interval(lane, 0.5, accuracy[lane]);
+            for (lane, &acc) in accuracy.iter().enumerate() {
+                let r = interval(lane, 0.5, acc);
                 worker(v, lane, event(LaneEvent::Interval(r)));
             }
             for lane in 0..2 {

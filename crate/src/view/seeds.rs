@@ -115,7 +115,6 @@ impl SeedRuns {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::Activation;
     use crate::charts::fixtures::interval;
     use crate::race::LaneState;
     use crate::record::LaneRecord;

@@ -53,7 +53,8 @@ pub fn chart_table(kind: ChartKind, view: &RaceView) -> ChartTable {
 fn add_bands(table: &mut ChartTable, kind: ChartKind, view: &RaceView) {
     use crate::charts::bands::BandPoint;
     let runs = &view.seed_runs;
-    let (pick, format): (fn(&LaneBands) -> &[BandPoint], fn(f32) -> String) = match kind {
+    type Pick = fn(&LaneBands) -> &[BandPoint];
+    let (pick, format): (Pick, fn(f32) -> String) = match kind {
         ChartKind::Loss => (|b| &b.loss, value),
         ChartKind::Accuracy => (|b| &b.accuracy, pct),
         _ => return,
