@@ -54,6 +54,14 @@ pub struct RaceConfig {
     pub interval_val_size: usize,
     /// Validation accuracy that ends the race for the page (the finish line), in [0, 1].
     pub target_accuracy: f32,
+    /// The page only: how many seeds it races one after another (`seed`, `seed` + 1, …, as
+    /// `race --seeds N` does), drawing bands over the finished ones; 1 races once.
+    #[serde(skip_serializing_if = "races_once")]
+    pub repeat_seeds: u32,
+}
+
+fn races_once(seeds: &u32) -> bool {
+    *seeds == 1
 }
 
 impl Default for RaceConfig {
@@ -74,6 +82,7 @@ impl Default for RaceConfig {
             reports_per_epoch: 20,
             interval_val_size: 1_000,
             target_accuracy: 0.95,
+            repeat_seeds: 1,
         }
     }
 }
@@ -89,6 +98,8 @@ pub mod limits {
     pub const MAX_EPOCHS: u32 = 100;
     pub const MIN_TRAIN_SIZE: usize = 100;
     pub const MAX_REPORTS_PER_EPOCH: u32 = 200;
+    /// The most seeds the page races one after another.
+    pub const MAX_REPEAT_SEEDS: u32 = 10;
 }
 
 /// A setting that can differ between the lanes of a race.
@@ -280,6 +291,20 @@ impl RaceConfig {
             return Err(format!(
                 "target accuracy {} is outside (0, 1]",
                 self.target_accuracy
+            ));
+        }
+        if !(1..=MAX_REPEAT_SEEDS).contains(&self.repeat_seeds) {
+            return Err(format!(
+                "{} seeds is outside 1–{MAX_REPEAT_SEEDS}",
+                self.repeat_seeds
+            ));
+        }
+        if self.seed.checked_add(self.repeat_seeds - 1).is_none() {
+            return Err(format!(
+                "{} seeds from {} run past {}",
+                self.repeat_seeds,
+                self.seed,
+                u32::MAX
             ));
         }
         Ok(())

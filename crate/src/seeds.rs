@@ -114,6 +114,9 @@ pub struct EpochSummary {
     pub diverged: usize,
     /// `None` when every seed diverged.
     pub test_accuracy: Option<Spread>,
+    /// On all 5,000 validation images at the epoch's end.
+    #[serde(default)]
+    pub val_accuracy: Option<Spread>,
     pub train_loss: Option<Spread>,
 }
 
@@ -150,12 +153,14 @@ pub fn summarize(seeds: &[u32], runs: &[RaceRecord]) -> SeedSummary {
             let epochs = (1..=epochs)
                 .map(|epoch| {
                     let mut acc = Vec::new();
+                    let mut val = Vec::new();
                     let mut loss = Vec::new();
                     let mut diverged = 0;
                     for rec in &of_lane {
                         match rec.epochs.iter().find(|e| e.epoch == epoch) {
                             Some(e) if !e.diverged => {
                                 acc.push(e.test_accuracy);
+                                val.push(e.val_accuracy);
                                 loss.push(e.train_loss);
                             }
                             // Diverged in this epoch, or earlier (no report at all).
@@ -166,6 +171,7 @@ pub fn summarize(seeds: &[u32], runs: &[RaceRecord]) -> SeedSummary {
                         epoch,
                         diverged,
                         test_accuracy: Spread::of(&acc),
+                        val_accuracy: Spread::of(&val),
                         train_loss: Spread::of(&loss),
                     }
                 })

@@ -90,6 +90,8 @@ pub struct FormFields {
     pub init: String,
     /// The finish line in percent.
     pub target: String,
+    /// How many seeds to race one after another.
+    pub repeat_seeds: String,
 }
 
 /// The configuration the form describes: `current` with each control's value in place of its
@@ -109,6 +111,7 @@ pub fn from_form(current: &RaceConfig, form: &FormFields) -> FromUrl {
         ("train", form.train_size.clone()),
         ("init", form.init.clone()),
         ("target", form.target.clone()),
+        ("seeds", form.repeat_seeds.clone()),
     ];
     for (key, value) in &fields {
         apply(&mut config, key, value, &mut notices);
@@ -349,6 +352,16 @@ pub fn apply(config: &mut RaceConfig, key: &str, value: &str, notices: &mut Vec<
                 &mut n,
             )
         }
+        "seeds" => {
+            config.repeat_seeds = number(
+                &shown,
+                value,
+                config.repeat_seeds,
+                1,
+                limits::MAX_REPEAT_SEEDS,
+                &mut n,
+            )
+        }
         _ => n(format!("ignored the unknown setting '{shown}'")),
     }
 }
@@ -376,6 +389,16 @@ fn fix_combinations(config: &mut RaceConfig, notices: &mut Vec<String>) {
             config.init.key()
         ));
         config.lane_inits = None;
+    }
+    let last_seed = u32::MAX - (config.repeat_seeds - 1);
+    if config.seed > last_seed {
+        notices.push(format!(
+            "{} seeds from {} would run past {}; starting from {last_seed}",
+            config.repeat_seeds,
+            config.seed,
+            u32::MAX
+        ));
+        config.seed = last_seed;
     }
     if config.batch_size > config.train_size {
         notices.push(format!(
@@ -420,6 +443,9 @@ pub fn to_pairs(c: &RaceConfig) -> Vec<(&'static str, String)> {
     }
     if c.reports_per_epoch != defaults.reports_per_epoch {
         pairs.push(("reports", c.reports_per_epoch.to_string()));
+    }
+    if c.repeat_seeds != defaults.repeat_seeds {
+        pairs.push(("seeds", c.repeat_seeds.to_string()));
     }
     pairs
 }
@@ -682,6 +708,7 @@ mod tests {
             train_size: "1000".into(),
             init: "he".into(),
             target: "97.5".into(),
+            repeat_seeds: "3".into(),
         };
         let r = from_form(&current, &form);
         let c = &r.config;
@@ -697,6 +724,7 @@ mod tests {
         assert_eq!((c.epochs, c.seed, c.train_size), (3, 7, 1000));
         assert_eq!(c.init, InitMode::He);
         assert_eq!(c.target_accuracy, 0.975);
+        assert_eq!(c.repeat_seeds, 3);
         // A setting without a control carries over.
         assert_eq!(c.leaky_slope, 0.05);
         assert_eq!(r.notices.len(), 1, "{:?}", r.notices);
@@ -738,7 +766,34 @@ mod tests {
             train_size: pairs["train"].clone(),
             init: pairs["init"].clone(),
             target: pairs["target"].clone(),
+            repeat_seeds: c.repeat_seeds.to_string(),
         }
+    }
+
+    #[test]
+    fn seeds_are_read_clamped_and_written_only_when_repeated() {
+        let r = from_query("seeds=5&seed=7");
+        assert_eq!((r.config.repeat_seeds, r.config.seed), (5, 7));
+        assert!(r.notices.is_empty(), "{:?}", r.notices);
+        assert!(to_query(&r.config).ends_with("&seeds=5"));
+        assert!(!to_query(&RaceConfig::default()).contains("seeds"));
+        for (query, want, notice) in [
+            ("seeds=0", 1, "'seeds=0' is below the minimum; using 1"),
+            ("seeds=50", 10, "'seeds=50' is above the maximum; using 10"),
+            ("seeds=two", 1, "seeds=two"),
+            ("seeds=-3", 1, "seeds=-3"),
+            ("seeds=2.5", 1, "seeds=2.5"),
+        ] {
+            let r = from_query(query);
+            assert_eq!(r.config.repeat_seeds, want, "{query}");
+            assert_eq!(r.notices.len(), 1, "{query}: {:?}", r.notices);
+            assert!(r.notices[0].contains(notice), "{query}: {:?}", r.notices);
+        }
+        // Seeds that would run past the largest seed start lower.
+        let r = from_query("seeds=3&seed=4294967295");
+        assert_eq!((r.config.repeat_seeds, r.config.seed), (3, u32::MAX - 2));
+        assert!(r.notices[0].contains("run past"), "{:?}", r.notices);
+        assert!(r.config.validate().is_ok());
     }
 
     #[test]

@@ -23,6 +23,13 @@ mod browser {
     pub fn inside_views() -> Result<JsValue, JsError> {
         activation_race::web::page::inside_views().map_err(|e| JsError::new(&e))
     }
+
+    /// Tooling hook: a repeated race's seeds and its bands over the finished runs
+    /// (`window.wasmBindings.seed_bands()`).
+    #[wasm_bindgen]
+    pub fn seed_bands() -> Result<JsValue, JsError> {
+        activation_race::web::page::seed_bands().map_err(|e| JsError::new(&e))
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -19,9 +19,10 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    use activation_race::charts::bands::LaneBands;
     use activation_race::charts::{
         LaneSeries,
-        export::{write_inside_svgs, write_svgs},
+        export::{write_band_svgs, write_inside_svgs, write_svgs},
     };
     use activation_race::native::default_data_dir;
     use activation_race::record::{LaneRecord, RaceRecord};
@@ -93,7 +94,8 @@ mod cli {
         /// Write the configuration and all reports to this JSON file.
         #[arg(long)]
         json: Option<PathBuf>,
-        /// Write the page's charts into this folder (loss.svg, accuracy.svg, gradients.svg, units.svg).
+        /// Write the page's charts into this folder (loss.svg, accuracy.svg, gradients.svg, units.svg;
+        /// with --seeds: loss.svg and accuracy.svg with bands from the lowest to the highest seed).
         #[arg(long)]
         plots: Option<PathBuf>,
         /// Train the lanes one after another instead of in parallel threads.
@@ -402,6 +404,31 @@ mod cli {
         bar.finish_and_clear();
         let summary = summarize(seeds, &runs);
         print_seed_table(&summary);
+        if let Some(dir) = &args.plots {
+            let bands: Vec<LaneBands> = (0..config.activations.len())
+                .map(|lane| {
+                    let of_lane: Vec<&[activation_race::IntervalReport]> = runs
+                        .iter()
+                        .map(|r| r.lanes[lane].reports.as_slice())
+                        .collect();
+                    LaneBands::of_runs(seeds, &of_lane)
+                })
+                .collect();
+            let lanes: Vec<LaneSeries<'_>> = bands
+                .iter()
+                .enumerate()
+                .map(|(lane, b)| LaneSeries::of_lane(config, lane, &[], &[]).with_bands(Some(b)))
+                .collect();
+            match write_band_svgs(dir, &lanes, config.target_accuracy) {
+                Ok(files) => files
+                    .iter()
+                    .for_each(|f| eprintln!("wrote {}", f.display())),
+                Err(e) => {
+                    eprintln!("error: cannot write the charts into {}: {e}", dir.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         if let Some(path) = &args.json {
             let out = SeedsRecord { runs, summary };
             let text = serde_json::to_string_pretty(&out).expect("records serialize");
@@ -419,6 +446,7 @@ mod cli {
         table.load_preset(UTF8_FULL_CONDENSED);
         let mut header = vec!["epoch".to_string()];
         for l in &summary.lanes {
+            header.push(format!("{}\nval acc: mean ± sd (min–max)", l.label));
             header.push(format!("{}\ntest acc: mean ± sd (min–max)", l.label));
             header.push(format!("{}\ntrain loss: mean ± sd (min–max)", l.label));
         }
@@ -447,6 +475,7 @@ mod cli {
                 } else {
                     String::new()
                 };
+                row.push(pct(&ep.val_accuracy));
                 row.push(pct(&ep.test_accuracy) + &diverged);
                 row.push(plain(&ep.train_loss));
             }

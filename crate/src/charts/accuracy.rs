@@ -3,6 +3,7 @@
 //! dashed finish line, rings where lanes first reach it and dots at epoch ends (all validation
 //! images).
 
+use super::bands::{BandArea, band_legend_note, band_note, draw_bands, lane_band_areas};
 use super::frame::{Axis, Frame, LaneLine, draw_lane_lines, epoch_axis};
 use super::lanes::{LaneSeries, epoch_axis_end, epoch_axis_name};
 use super::legend::{Legend, Swatch};
@@ -69,6 +70,8 @@ pub struct AccuracyChart {
     pub legend: Legend,
     pub x_end: f64,
     pub x_name: String,
+    /// Per lane with bands over seeds, its band of accuracies (stretched axis), under the lines.
+    pub bands: Vec<BandArea>,
 }
 
 impl AccuracyChart {
@@ -101,12 +104,14 @@ impl AccuracyChart {
                 (Color::from_rgb(l.color), points)
             })
             .collect();
+        let bands = lane_band_areas(lanes, |b| &b.accuracy, |v| accuracy_pos(pct(v)));
         // 0% at the bottom; on top at least 99%, and room above the best value and the target.
         let highest = lines
             .iter()
             .flat_map(|l| l.runs.iter().flatten())
             .chain(dots.iter().flat_map(|d| &d.1))
             .map(|p| p.1)
+            .chain(bands.iter().flat_map(BandArea::extent))
             .chain(target_pct.map(accuracy_pos))
             .fold(accuracy_pos(99.0) - 0.1, f64::max);
         let y_range = (0.0, highest + 0.1);
@@ -123,7 +128,12 @@ impl AccuracyChart {
 
         let mut legend = Legend::default();
         for (l, reached) in lanes.iter().zip(&reached) {
-            let note = l.waiting_note().unwrap_or_else(|| {
+            let from_bands = l
+                .is_empty()
+                .then_some(l.bands)
+                .flatten()
+                .and_then(|b| band_legend_note(&b.accuracy, |v| format!("{:.1}%", 100.0 * v)));
+            let note = from_bands.or_else(|| l.waiting_note()).unwrap_or_else(|| {
                 let latest = l
                     .intervals
                     .iter()
@@ -142,6 +152,7 @@ impl AccuracyChart {
         if dots.iter().any(|d| !d.1.is_empty()) {
             legend.entry(Swatch::Dot(MUTED), "epoch end, all validation images", "");
         }
+        legend.notes.extend(band_note(lanes));
         AccuracyChart {
             lines,
             dots,
@@ -151,11 +162,14 @@ impl AccuracyChart {
             legend,
             x_end: epoch_axis_end(lanes),
             x_name: epoch_axis_name(lanes),
+            bands,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.iter().all(|l| l.runs.is_empty()) && self.dots.iter().all(|d| d.1.is_empty())
+        self.lines.iter().all(|l| l.runs.is_empty())
+            && self.dots.iter().all(|d| d.1.is_empty())
+            && self.bands.is_empty()
     }
 
     /// Draws the chart; returns the plot rectangle (`None` when the painter is too small).
@@ -186,6 +200,7 @@ impl AccuracyChart {
                 .dashed(s.px(5.0), s.px(4.0));
             s.p.polyline(&[(plot.left, y), (plot.right, y)], &dash);
         }
+        draw_bands(&mut s, &frame, &self.bands);
         draw_lane_lines(&mut s, &frame, &self.lines);
 
         // Epoch-end dots at least 20 CSS px apart (every k-th epoch on long races), and the latest.

@@ -135,6 +135,24 @@ pub fn write_inside_svgs(
     Ok(out)
 }
 
+/// The charts that show bands over seeds (loss.svg, accuracy.svg) of `lanes` into `dir`, for
+/// `race --seeds … --plots DIR`. Returns the files written.
+pub fn write_band_svgs(
+    dir: &Path,
+    lanes: &[LaneSeries<'_>],
+    target: f32,
+) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    [Chart::Loss, Chart::Accuracy]
+        .iter()
+        .map(|chart| {
+            let path = dir.join(format!("{}.svg", chart.name()));
+            std::fs::write(&path, chart.svg(lanes, target, FIGURE_SIZE, 1.0))?;
+            Ok(path)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,7 @@ pub fn series<'a>(
         color: super::theme::LANE_COLORS[color],
         intervals,
         epochs,
+        bands: None,
     }
 }
 
@@ -221,6 +222,7 @@ pub fn lanes(data: &[Reports]) -> Vec<LaneSeries<'_>> {
             color: colors[i % 4],
             intervals: iv,
             epochs: ep,
+            bands: None,
         })
         .collect()
 }

@@ -1,5 +1,6 @@
 //! What the charts read: each lane's reports, its name and its colour.
 
+use super::bands::LaneBands;
 use super::theme::LANE_COLORS;
 use super::ticks::thousands;
 use crate::activation::Activation;
@@ -15,6 +16,8 @@ pub struct LaneSeries<'a> {
     pub color: (u8, u8, u8),
     pub intervals: &'a [IntervalReport],
     pub epochs: &'a [EpochReport],
+    /// The lane's bands over the runs of several seeds, drawn under its line (loss and accuracy).
+    pub bands: Option<&'a LaneBands>,
 }
 
 impl<'a> LaneSeries<'a> {
@@ -30,7 +33,13 @@ impl<'a> LaneSeries<'a> {
             color: LANE_COLORS[index % LANE_COLORS.len()],
             intervals,
             epochs,
+            bands: None,
         }
+    }
+
+    /// The lane with its bands over seeds.
+    pub fn with_bands(self, bands: Option<&'a LaneBands>) -> LaneSeries<'a> {
+        LaneSeries { bands, ..self }
     }
 
     pub fn activation(&self) -> Option<Activation> {
@@ -76,6 +85,12 @@ pub fn epoch_axis_end(lanes: &[LaneSeries<'_>]) -> f64 {
                 .iter()
                 .map(|r| r.epochs_done)
                 .chain(l.epochs.iter().map(|e| f64::from(e.epoch)))
+                .chain(
+                    l.bands
+                        .iter()
+                        .flat_map(|b| b.loss.iter().chain(&b.accuracy))
+                        .map(|p| p.x),
+                )
         })
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);

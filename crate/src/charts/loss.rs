@@ -2,6 +2,7 @@
 //! decade above the healthy lanes (a loss can climb to 10³⁰ before it turns NaN) and marked
 //! with a cross where it stopped.
 
+use super::bands::{BandArea, band_legend_note, band_note, draw_bands, lane_band_areas};
 use super::frame::{Axis, Frame, LaneLine, draw_lane_lines, epoch_axis};
 use super::lanes::{LaneSeries, epoch_axis_end, epoch_axis_name};
 use super::legend::{Legend, Swatch};
@@ -26,6 +27,8 @@ pub struct LossChart {
     pub stops: Vec<(Color, (f64, f64))>,
     pub x_end: f64,
     pub x_name: String,
+    /// Per lane with bands over seeds, its band of (log10) losses, drawn under the lines.
+    pub bands: Vec<BandArea>,
 }
 
 impl LossChart {
@@ -50,7 +53,19 @@ impl LossChart {
                 clip_runs_above(&mut line.runs, healthy_max + DIVERGED_HEADROOM);
             }
         }
+        let log_loss = |v: f32| {
+            if v > 0.0 {
+                f64::from(v).log10()
+            } else {
+                f64::NAN
+            }
+        };
+        let bands = lane_band_areas(lanes, |b| &b.loss, log_loss);
         let (lo, hi) = y_extent(lines.iter().flat_map(|l| &l.runs));
+        let (lo, hi) = bands
+            .iter()
+            .flat_map(BandArea::extent)
+            .fold((lo, hi), |(a, b), v| (a.min(v), b.max(v)));
         let y_range = if lo.is_finite() {
             log_range(10f64.powf(lo), 10f64.powf(hi), 1.0)
         } else {
@@ -64,7 +79,12 @@ impl LossChart {
 
         let mut legend = Legend::default();
         for l in lanes {
-            let note = l.waiting_note().unwrap_or_else(|| {
+            let from_bands = l
+                .is_empty()
+                .then_some(l.bands)
+                .flatten()
+                .and_then(|b| band_legend_note(&b.loss, |v| format_value(f64::from(v))));
+            let note = from_bands.or_else(|| l.waiting_note()).unwrap_or_else(|| {
                 if l.diverged() {
                     "· diverged".into()
                 } else {
@@ -76,6 +96,7 @@ impl LossChart {
             });
             legend.entry(Swatch::Line(Color::from_rgb(l.color)), &l.label, note);
         }
+        legend.notes.extend(band_note(lanes));
         LossChart {
             lines,
             y_range,
@@ -83,11 +104,12 @@ impl LossChart {
             stops,
             x_end: epoch_axis_end(lanes),
             x_name: epoch_axis_name(lanes),
+            bands,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.iter().all(|l| l.runs.is_empty())
+        self.lines.iter().all(|l| l.runs.is_empty()) && self.bands.is_empty()
     }
 
     /// Draws the chart; returns the plot rectangle (`None` when the painter is too small).
@@ -108,6 +130,7 @@ impl LossChart {
         let size = (s.width, s.height);
         let frame = Frame::layout(s.measure(), size, s.dpr, &self.legend, &y_axis, &x_axis);
         frame.draw(&mut s, &self.legend);
+        draw_bands(&mut s, &frame, &self.bands);
         draw_lane_lines(&mut s, &frame, &self.lines);
         for &(color, point) in &self.stops {
             let (cx, cy) = frame.to_px(point);

@@ -26,6 +26,7 @@
 //! CSS pixel column before drawing.
 
 pub mod accuracy;
+pub mod bands;
 pub mod frame;
 pub mod gradients;
 pub mod lanes;

@@ -14,13 +14,29 @@ pub struct PageRecord {
     #[serde(flatten)]
     pub record: RaceRecord,
     pub settings_url: String,
+    /// A race repeated with several seeds: the runs finished before the one above (which is
+    /// the latest, possibly in progress), in the order they raced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seed_runs: Vec<RaceRecord>,
 }
 
 /// The race as the page knows it, as the CLI would record it. `page_url` is the page's address
 /// without its query.
 pub fn page_record(view: &RaceView, page_url: &str) -> PageRecord {
-    let lanes = view
-        .lanes
+    PageRecord {
+        record: RaceRecord::new(
+            &view.seed_runs.config_of_run(&view.config),
+            lane_records(view),
+        ),
+        settings_url: format!("{page_url}?{}", crate::settings::to_query(&view.config)),
+        // Once every seed has raced, the last finished run is the one above.
+        seed_runs: view.seed_runs.finished[..view.seed_runs.current_number() - 1].to_vec(),
+    }
+}
+
+/// Every lane of the run under way as the CLI would record it.
+pub fn lane_records(view: &RaceView) -> Vec<LaneRecord> {
+    view.lanes
         .iter()
         .map(|l| LaneRecord {
             lane: l.index,
@@ -41,11 +57,7 @@ pub fn page_record(view: &RaceView, page_url: &str) -> PageRecord {
             },
             test_predictions: l.test_predictions.clone(),
         })
-        .collect();
-    PageRecord {
-        record: RaceRecord::new(&view.config, lanes),
-        settings_url: format!("{page_url}?{}", crate::settings::to_query(&view.config)),
-    }
+        .collect()
 }
 
 /// One lane's reports, as the export sees them.

@@ -8,6 +8,7 @@ pub mod export;
 pub mod inside;
 pub mod pacing;
 pub mod race;
+pub mod seeds;
 pub mod summaries;
 
 pub use race::{Command, LanePhase, Msg, RaceView, WorkerPhase};

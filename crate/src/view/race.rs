@@ -6,6 +6,7 @@
 //! Everything the page shows in text (status line, buttons, lane cards, prediction bars, the
 //! finish line) is computed here too, so it is tested natively.
 
+use super::seeds::SeedRuns;
 use crate::activation::Activation;
 use crate::mistakes::{Disagreement, disagreements};
 use crate::network::{CLASSES, INPUT, argmax};
@@ -319,13 +320,15 @@ pub struct RaceView {
     answers_to_announce: Option<String>,
     /// "Ready to race" was announced (once, when MNIST is first loaded).
     announced_ready: bool,
+    /// The seeds the race repeats with and the runs finished so far (one seed unless
+    /// `config.repeat_seeds` > 1).
+    pub seed_runs: SeedRuns,
 }
 
 impl RaceView {
     /// The page with `config` (read from the URL); nothing runs until [`Msg::Boot`].
     pub fn new(config: RaceConfig) -> RaceView {
         RaceView {
-            config,
             lanes: Vec::new(),
             winner: None,
             input: None,
@@ -339,6 +342,8 @@ impl RaceView {
             selected_unit: None,
             answers_to_announce: None,
             announced_ready: false,
+            seed_runs: SeedRuns::new(&config),
+            config,
         }
     }
 
@@ -577,6 +582,7 @@ impl RaceView {
                 }
                 if stopped {
                     self.announce_end(out);
+                    self.next_seed(now_ms, out);
                 }
                 out.push(Command::Redraw(Redraw::Paced));
             }
@@ -672,8 +678,52 @@ impl RaceView {
         }
     }
 
-    /// A fresh race from the settings, not started: every lane is rebuilt.
+    /// A fresh race from the settings, not started: every lane is rebuilt, and a repeated race
+    /// starts again from its first seed.
     fn reset(&mut self, now_ms: f64, out: &mut Vec<Command>) {
+        self.seed_runs = SeedRuns::new(&self.config);
+        self.rebuild_lanes(now_ms, out);
+    }
+
+    /// When a run of a repeated race has ended (every lane finished or diverged, none crashed),
+    /// keeps it for the bands and races the next seed at once.
+    fn next_seed(&mut self, now_ms: f64, out: &mut Vec<Command>) {
+        if !self.seed_runs.repeated()
+            || !self.all_done()
+            || !self.started()
+            || self.lanes.iter().any(|l| !l.usable())
+        {
+            return;
+        }
+        let run = crate::record::RaceRecord::new(
+            &self.seed_runs.config_of_run(&self.config),
+            super::export::lane_records(self),
+        );
+        if !self.seed_runs.finish_run(run) {
+            out.push(announce(&format!(
+                "All {} seeds have raced: the charts show the lowest, mean and highest value of each lane over seeds {}.",
+                self.seed_runs.seeds.len(),
+                self.seed_runs.finished_phrase()
+            )));
+            return;
+        }
+        self.rebuild_lanes(now_ms, out);
+        // Start follows Configure in each worker's queue; the lanes stay `Configuring` (dropping
+        // anything of the finished run still in flight) until their workers say they are built
+        // and then running.
+        for lane in &mut self.lanes {
+            lane.command(ToWorker::Start, out);
+        }
+        out.push(announce(&format!(
+            "Seed {} of {} ({}) has started.",
+            self.seed_runs.current_number(),
+            self.seed_runs.seeds.len(),
+            self.seed_runs.current_seed()
+        )));
+    }
+
+    /// Every lane rebuilt from the settings with the seed of the run under way, not started.
+    fn rebuild_lanes(&mut self, now_ms: f64, out: &mut Vec<Command>) {
         self.winner = None;
         self.announced_epochs = 0;
         self.gallery = None;
@@ -691,7 +741,7 @@ impl RaceView {
             lane.phase = LanePhase::Configuring;
             lane.command(
                 ToWorker::Configure {
-                    config: self.config.clone(),
+                    config: self.seed_runs.config_of_run(&self.config),
                     lane: lane.index,
                 },
                 out,
@@ -824,7 +874,10 @@ impl RaceView {
             Some(w) => format!("The race is over. {} won.", self.label(w)),
             None => "The race is over; no lane reached the finish line.".to_string(),
         };
-        out.push(announce(&text));
+        match self.seed_runs.progress() {
+            Some(seed) => out.push(announce(&format!("{}: {text}", capitalized(&seed)))),
+            None => out.push(announce(&text)),
+        }
     }
 
     fn set_input(
@@ -991,6 +1044,11 @@ impl RaceView {
         } else {
             "preparing the lanes…".into()
         };
+        // A repeated race says which seed is racing.
+        let status = match self.seed_runs.progress() {
+            Some(seed) if self.lanes.iter().all(LaneModel::loaded) => format!("{status} · {seed}"),
+            _ => status,
+        };
         // The other lanes go on: say both.
         if crashed {
             format!("{status} · a lane crashed")
@@ -1155,10 +1213,17 @@ impl RaceView {
         if !varying.contains(&Variable::Init) {
             parts.push(format!("{} initialisation", c.init_of(0).label()));
         }
-        parts.push(format!(
-            "seed {} (same initial draws and batch order)",
-            c.seed
-        ));
+        if self.seed_runs.repeated() {
+            parts.push(format!(
+                "seeds {}, one after another (in each, the same initial draws and batch order)",
+                super::super::charts::bands::seeds_phrase(&self.seed_runs.seeds)
+            ));
+        } else {
+            parts.push(format!(
+                "seed {} (same initial draws and batch order)",
+                c.seed
+            ));
+        }
         parts.push(format!("{} training images", c.train_size));
         format!("Shared by every lane: {}.", parts.join(" · "))
     }
@@ -1237,6 +1302,15 @@ impl RaceView {
             out.push(announce(&format!("{caption} {}", self.answers_summary())));
         }
     }
+}
+
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// A button's state.
@@ -2152,5 +2226,152 @@ mod tests {
         c.lane_learning_rates = None;
         v.update(Msg::Configure(c), 0.0);
         assert!(v.comparison_warning().unwrap().contains("exactly alike"));
+    }
+
+    #[test]
+    fn a_race_repeated_with_three_seeds_races_them_one_after_another_and_keeps_the_bands() {
+        let config = RaceConfig {
+            repeat_seeds: 3,
+            ..RaceConfig::default()
+        };
+        let mut v = RaceView::new(config.clone());
+        let out = v.update(Msg::Boot, 0.0);
+        assert!(
+            out.iter()
+                .any(|c| matches!(c, Command::WriteUrl { query } if query.ends_with("&seeds=3")))
+        );
+        for lane in 0..2 {
+            worker(&mut v, lane, FromWorker::Ready);
+            worker(&mut v, lane, loaded());
+            worker(&mut v, lane, configured(lane));
+        }
+        assert_eq!(v.status(), "ready — press Start race · seed 1 of 3 (42)");
+        assert!(
+            v.shared_settings()
+                .contains("seeds 42–44, one after another")
+        );
+        v.update(Msg::Start, 1.0);
+        assert_eq!(v.status(), "racing · seed 1 of 3 (42)");
+        let configured_and_running = |v: &mut RaceView| {
+            for lane in 0..2 {
+                worker(v, lane, configured(lane));
+                let running = FromWorker::State {
+                    lane,
+                    running: true,
+                    epochs_done: 0.0,
+                    samples_seen: 0,
+                };
+                worker(v, lane, running);
+            }
+        };
+        // Each run: one report per lane, then both finish.
+        let race_seed = |v: &mut RaceView, accuracy: [f32; 2]| -> Vec<Command> {
+            let mut out = Vec::new();
+            for (lane, &acc) in accuracy.iter().enumerate() {
+                let r = interval(lane, 0.5, acc);
+                worker(v, lane, event(LaneEvent::Interval(r)));
+            }
+            for lane in 0..2 {
+                out.extend(worker(v, lane, event(LaneEvent::Finished { lane })));
+            }
+            out
+        };
+        let out = race_seed(&mut v, [0.5, 0.9]);
+        // The next seed is configured and started at once, its lanes emptied.
+        let sent = posts(&out);
+        for lane in 0..2 {
+            assert!(sent.iter().any(|(l, m)| *l == lane
+                && matches!(m, ToWorker::Configure { config, .. } if config.seed == 43)));
+            let configure = sent
+                .iter()
+                .position(|(l, m)| *l == lane && matches!(m, ToWorker::Configure { .. }));
+            let start = sent
+                .iter()
+                .position(|(l, m)| *l == lane && *m == ToWorker::Start);
+            assert!(configure < start, "{sent:?}");
+        }
+        assert!(
+            announcements(&out)
+                .iter()
+                .any(|a| a.starts_with("Seed 1 of 3 (42): The race is over"))
+        );
+        assert!(announcements(&out).contains(&"Seed 2 of 3 (43) has started."));
+        assert!(
+            v.lanes
+                .iter()
+                .all(|l| l.intervals.is_empty() && l.phase == LanePhase::Configuring)
+        );
+        // Anything of the finished run still in flight is dropped while the lanes configure.
+        worker(
+            &mut v,
+            0,
+            event(LaneEvent::Interval(interval(0, 0.55, 0.1))),
+        );
+        assert!(v.lanes[0].intervals.is_empty());
+        configured_and_running(&mut v);
+        assert_eq!(v.status(), "racing · seed 2 of 3 (43)");
+        assert_eq!(v.seed_runs.bands_of(1).unwrap().runs(), 1);
+        race_seed(&mut v, [0.6, 0.8]);
+        configured_and_running(&mut v);
+        let out = race_seed(&mut v, [0.7, 0.95]);
+        assert!(
+            announcements(&out)
+                .iter()
+                .any(|a| a.starts_with("All 3 seeds have raced"))
+        );
+        assert!(posts(&out).is_empty(), "nothing races after the last seed");
+        assert_eq!(v.status(), "finished · seed 3 of 3 (44)");
+        let relu = v.seed_runs.bands_of(1).unwrap();
+        assert_eq!(relu.seeds, vec![42, 43, 44]);
+        let acc = relu.accuracy[0].spread;
+        assert_eq!((acc.n, acc.min, acc.max), (3, 0.8, 0.95));
+        // The download holds the last run and the two before it.
+        let record = crate::view::export::page_record(&v, "http://x/");
+        assert_eq!(record.record.config.seed, 44);
+        let earlier: Vec<u32> = record.seed_runs.iter().map(|r| r.config.seed).collect();
+        assert_eq!(earlier, [42, 43]);
+        // Racing again starts from the first seed; so does Reset midway.
+        let out = v.update(Msg::Start, 2.0);
+        assert!(
+            posts(&out)
+                .iter()
+                .any(|(_, m)| matches!(m, ToWorker::Configure { config, .. } if config.seed == 42))
+        );
+        assert!(v.seed_runs.finished.is_empty() && v.seed_runs.bands_of(0).is_none());
+        for lane in 0..2 {
+            worker(&mut v, lane, configured(lane));
+        }
+        race_seed(&mut v, [0.5, 0.9]);
+        assert_eq!(v.seed_runs.finished.len(), 1);
+        v.update(Msg::Reset, 3.0);
+        assert!(v.seed_runs.finished.is_empty());
+        assert_eq!(v.seed_runs.current_seed(), 42);
+    }
+
+    #[test]
+    fn a_crashed_lane_halts_the_series() {
+        let config = RaceConfig {
+            repeat_seeds: 2,
+            ..RaceConfig::default()
+        };
+        let mut v = RaceView::new(config);
+        v.update(Msg::Boot, 0.0);
+        for lane in 0..2 {
+            worker(&mut v, lane, FromWorker::Ready);
+            worker(&mut v, lane, loaded());
+            worker(&mut v, lane, configured(lane));
+        }
+        v.update(Msg::Start, 1.0);
+        worker(&mut v, 1, event(LaneEvent::Interval(interval(1, 0.5, 0.9))));
+        v.update(
+            Msg::WorkerFailed {
+                lane: 0,
+                message: "gone".into(),
+            },
+            2.0,
+        );
+        let out = worker(&mut v, 1, event(LaneEvent::Finished { lane: 1 }));
+        assert!(posts(&out).is_empty());
+        assert!(v.seed_runs.finished.is_empty());
     }
 }

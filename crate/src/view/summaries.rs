@@ -4,6 +4,7 @@
 
 use super::race::RaceView;
 pub use crate::charts::Chart as ChartKind;
+use crate::charts::bands::LaneBands;
 use crate::report::IntervalReport;
 
 /// A chart's data as a small table.
@@ -69,8 +70,55 @@ fn latest(intervals: &[IntervalReport]) -> Option<&IntervalReport> {
     intervals.last()
 }
 
-/// The table of `kind` for the race as `view` knows it.
+/// The table of `kind` for the race as `view` knows it: the run under way, and for a race
+/// repeated with several seeds the bands over the finished ones (the loss and accuracy charts).
 pub fn chart_table(kind: ChartKind, view: &RaceView) -> ChartTable {
+    let mut table = run_table(kind, view);
+    add_bands(&mut table, kind, view);
+    table
+}
+
+/// For the loss and accuracy charts of a repeated race: a column with each lane's mean and
+/// range over the finished seeds at their last report, and the same in the summary.
+fn add_bands(table: &mut ChartTable, kind: ChartKind, view: &RaceView) {
+    use crate::charts::bands::BandPoint;
+    let runs = &view.seed_runs;
+    type Pick = fn(&LaneBands) -> &[BandPoint];
+    let (pick, format): (Pick, fn(f32) -> String) = match kind {
+        ChartKind::Loss => (|b| &b.loss, value),
+        ChartKind::Accuracy => (|b| &b.accuracy, pct),
+        _ => return,
+    };
+    let Some(n) = runs.bands.first().map(LaneBands::runs).filter(|&n| n > 0) else {
+        return;
+    };
+    let seeds = runs.finished_phrase();
+    let plural = if n == 1 { "" } else { "s" };
+    table.columns.push(format!(
+        "finished seed{plural} {seeds}: mean (lowest–highest) at the end"
+    ));
+    let mut parts = Vec::new();
+    for (lane, row) in table.rows.iter_mut().enumerate() {
+        let last = runs.bands_of(lane).and_then(|b| pick(b).last());
+        let cell = last.map_or("—".into(), |p| {
+            format!(
+                "{} ({}–{}) at epoch {:.2}",
+                format(p.spread.mean),
+                format(p.spread.min),
+                format(p.spread.max),
+                p.x
+            )
+        });
+        parts.push(format!("{} {cell}", row[0]));
+        row.push(cell);
+    }
+    table.summary += &format!(
+        " Over the {n} finished seed{plural} ({seeds}), mean (lowest–highest): {}.",
+        parts.join("; ")
+    );
+}
+
+fn run_table(kind: ChartKind, view: &RaceView) -> ChartTable {
     let lanes = &view.lanes;
     let names: Vec<String> = (0..lanes.len()).map(|i| view.label(i)).collect();
     let waiting = lanes.iter().all(|l| l.intervals.is_empty());
@@ -373,5 +421,47 @@ mod tests {
             assert!(t.summary.contains("waiting"), "{kind:?}");
             assert_eq!(t.rows.len(), 2);
         }
+    }
+
+    #[test]
+    fn a_repeated_race_adds_the_bands_of_the_finished_seeds() {
+        let mut v = view_with_reports();
+        let mut runs = crate::view::seeds::SeedRuns::new(&RaceConfig {
+            repeat_seeds: 3,
+            ..RaceConfig::default()
+        });
+        for (seed, accuracies) in [(42, [0.5, 0.9]), (43, [0.7, 0.94])] {
+            let mut run = crate::view::export::page_record(&v, "").record;
+            run.config.seed = seed;
+            for (lane, acc) in accuracies.into_iter().enumerate() {
+                run.lanes[lane].reports[0].val_accuracy = acc;
+            }
+            runs.finish_run(run);
+        }
+        v.seed_runs = runs;
+        let t = chart_table(ChartKind::Accuracy, &v);
+        assert_eq!(
+            t.columns.last().unwrap(),
+            "finished seeds 42–43: mean (lowest–highest) at the end"
+        );
+        assert_eq!(
+            t.rows[1].last().unwrap(),
+            "92.0% (90.0%–94.0%) at epoch 0.50"
+        );
+        assert!(
+            t.summary.ends_with(
+                "Over the 2 finished seeds (42–43), mean (lowest–highest): Sigmoid 60.0% (50.0%–70.0%) at epoch 0.50; ReLU 92.0% (90.0%–94.0%) at epoch 0.50."
+            ),
+            "{}",
+            t.summary
+        );
+        let loss = chart_table(ChartKind::Loss, &v);
+        assert_eq!(
+            loss.rows[0].last().unwrap(),
+            "1.500 (1.500–1.500) at epoch 0.50"
+        );
+        // The other charts have no bands.
+        let g = chart_table(ChartKind::Gradients, &v);
+        assert!(!g.summary.contains("seeds"));
     }
 }

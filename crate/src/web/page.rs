@@ -128,6 +128,30 @@ pub fn inside_views() -> Result<JsValue, String> {
     out
 }
 
+/// A repeated race's seeds and the bands over the finished runs, for tests and tooling:
+/// `{seeds, finished: [seed…], bands: [{seeds, loss: [{x, spread}…], accuracy: […]}…]}`.
+pub fn seed_bands() -> Result<JsValue, String> {
+    #[derive(serde::Serialize)]
+    struct SeedBands<'a> {
+        seeds: &'a [u32],
+        finished: Vec<u32>,
+        bands: &'a [crate::charts::bands::LaneBands],
+    }
+    let mut out = Err("the page is not running".to_string());
+    with_app(|app| {
+        let runs = &app.view.seed_runs;
+        let bands = SeedBands {
+            seeds: &runs.seeds,
+            finished: runs.finished.iter().map(|r| r.config.seed).collect(),
+            bands: &runs.bands,
+        };
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        out = serde::Serialize::serialize(&bands, &serializer)
+            .map_err(|e| format!("the bands could not be converted: {e}"));
+    });
+    out
+}
+
 /// Shows an error without the app (when it is not up, or borrowed by a panicking handler).
 fn show_error_directly(message: &str) {
     if let Ok(banner) = by_id::<HtmlElement>("error") {
@@ -602,7 +626,10 @@ impl App {
         self.view
             .lanes
             .iter()
-            .map(|l| LaneSeries::of_lane(&self.view.config, l.index, &l.intervals, &l.epochs))
+            .map(|l| {
+                LaneSeries::of_lane(&self.view.config, l.index, &l.intervals, &l.epochs)
+                    .with_bands(self.view.seed_runs.bands_of(l.index))
+            })
             .collect()
     }
 

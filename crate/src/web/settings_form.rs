@@ -24,6 +24,7 @@ pub struct SettingsForm {
     train: HtmlInputElement,
     init: HtmlSelectElement,
     target: HtmlInputElement,
+    repeat_seeds: HtmlInputElement,
 }
 
 impl SettingsForm {
@@ -42,6 +43,7 @@ impl SettingsForm {
             train: by_id("train")?,
             init: by_id("init")?,
             target: by_id("target")?,
+            repeat_seeds: by_id("seeds")?,
         })
     }
 
@@ -121,6 +123,7 @@ impl SettingsForm {
             "{}",
             (c.target_accuracy as f64 * 1000.0).round() / 10.0
         ));
+        self.repeat_seeds.set_value(&c.repeat_seeds.to_string());
     }
 
     /// What the controls hold now.
@@ -152,6 +155,7 @@ impl SettingsForm {
             train_size: self.train.value(),
             init: self.init.value(),
             target: self.target.value(),
+            repeat_seeds: self.repeat_seeds.value(),
         }
     }
 
