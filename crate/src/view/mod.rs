@@ -5,6 +5,7 @@
 //! update/view split of candle's wasm examples): `update(message) -> commands`, then render.
 
 pub mod export;
+pub mod inside;
 pub mod pacing;
 pub mod race;
 pub mod summaries;

@@ -234,6 +234,9 @@ pub fn chart_table(kind: ChartKind, view: &RaceView) -> ChartTable {
                 rows,
             }
         }
+        ChartKind::Distributions => super::inside::distributions_table(view),
+        ChartKind::Signal => super::inside::signal_table(view),
+        ChartKind::Sparsity => super::inside::sparsity_table(view),
     }
 }
 
