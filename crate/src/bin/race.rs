@@ -94,10 +94,15 @@ mod cli {
         /// Write the configuration and all reports to this JSON file.
         #[arg(long)]
         json: Option<PathBuf>,
-        /// Write the page's charts into this folder (loss.svg, accuracy.svg, gradients.svg, units.svg;
-        /// with --seeds: loss.svg and accuracy.svg with bands from the lowest to the highest seed).
+        /// Write the page's charts into this folder (loss.svg, accuracy.svg, gradients.svg,
+        /// units.svg, distributions.svg, signal.svg, sparsity.svg; fields.svg, curve.svg and
+        /// confusion.svg; with --seeds: loss.svg and accuracy.svg with bands from the lowest to
+        /// the highest seed).
         #[arg(long)]
         plots: Option<PathBuf>,
+        /// Instead of racing, draw the charts of a race saved with --json into --plots DIR.
+        #[arg(long, value_name = "RACE.json", requires = "plots")]
+        replot: Option<PathBuf>,
         /// Train the lanes one after another instead of in parallel threads.
         #[arg(long)]
         sequential: bool,
@@ -115,6 +120,9 @@ mod cli {
 
     pub fn main() -> ExitCode {
         let args = Args::parse();
+        if let (Some(saved), Some(dir)) = (&args.replot, &args.plots) {
+            return replot(saved, dir);
+        }
         let config = RaceConfig {
             hidden: args.hidden.clone(),
             activations: args.activations.clone(),
@@ -212,6 +220,37 @@ mod cli {
             eprintln!("wrote {}", path.display());
         }
         ExitCode::SUCCESS
+    }
+
+    /// The charts of a saved race (`--replot`), drawn as the race would have drawn them.
+    fn replot(saved: &std::path::Path, dir: &std::path::Path) -> ExitCode {
+        let record: RaceRecord = match std::fs::read_to_string(saved)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: cannot read the race in {}: {e}", saved.display());
+                return ExitCode::FAILURE;
+            }
+        };
+        let lanes: Vec<LaneSeries<'_>> = record
+            .lanes
+            .iter()
+            .map(|l| LaneSeries::of_lane(&record.config, l.lane, &l.reports, &l.epochs))
+            .collect();
+        match write_svgs(dir, &lanes, record.config.target_accuracy) {
+            Ok(files) => {
+                files
+                    .iter()
+                    .for_each(|f| eprintln!("wrote {}", f.display()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write the charts into {}: {e}", dir.display());
+                ExitCode::FAILURE
+            }
+        }
     }
 
     fn run(

@@ -4,11 +4,10 @@ use super::{Chart, LaneSeries, SvgPainter};
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Figure size in CSS pixels (drawn at ratio 1: one SVG unit per CSS pixel).
-pub const FIGURE_SIZE: (f64, f64) = (720.0, 360.0);
-
-/// Writes every chart of `lanes` (loss.svg, accuracy.svg, gradients.svg, units.svg) into `dir`,
-/// creating it if needed; `target` (a fraction) is the accuracy chart's finish line. Returns
+/// Writes every chart of `lanes` (loss.svg, accuracy.svg, gradients.svg, units.svg,
+/// distributions.svg, signal.svg, sparsity.svg) into `dir`,
+/// creating it if needed, each [`Chart::figure_size`] CSS pixels (drawn at ratio 1: one SVG
+/// unit per CSS pixel); `target` (a fraction) is the accuracy chart's finish line. Returns
 /// the files written.
 pub fn write_svgs(dir: &Path, lanes: &[LaneSeries<'_>], target: f32) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
@@ -16,7 +15,7 @@ pub fn write_svgs(dir: &Path, lanes: &[LaneSeries<'_>], target: f32) -> io::Resu
         .iter()
         .map(|chart| {
             let path = dir.join(format!("{}.svg", chart.name()));
-            std::fs::write(&path, chart.svg(lanes, target, FIGURE_SIZE, 1.0))?;
+            std::fs::write(&path, chart.svg(lanes, target, chart.figure_size(), 1.0))?;
             Ok(path)
         })
         .collect()
@@ -169,7 +168,7 @@ mod tests {
     }
 
     #[test]
-    fn a_synthetic_race_becomes_four_svg_figures_with_its_lanes_axes_and_data() {
+    fn a_synthetic_race_becomes_svg_figures_with_its_lanes_axes_and_data() {
         let data = race(6, 20);
         let lanes = lanes(&data);
         let dir = temp_dir("plots").join("nested");
@@ -180,8 +179,17 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["loss.svg", "accuracy.svg", "gradients.svg", "units.svg"]
+            [
+                "loss.svg",
+                "accuracy.svg",
+                "gradients.svg",
+                "units.svg",
+                "distributions.svg",
+                "signal.svg",
+                "sparsity.svg"
+            ]
         );
+        // The first four here, the views inside the networks below.
         for (file, axis) in files.iter().zip([
             "training loss",
             "validation accuracy",
@@ -255,6 +263,101 @@ mod tests {
             }
         }
         std::fs::remove_dir_all(temp_dir("plots")).expect("cleaned up");
+    }
+
+    #[test]
+    fn the_views_inside_the_networks_are_written_with_their_lanes_axes_and_data() {
+        let data = race(2, 20);
+        let lanes = lanes(&data);
+        let dir = temp_dir("inside-plots");
+        write_svgs(&dir, &lanes, 0.97).expect("written");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("readable");
+        let texts = |doc: &roxmltree::Document<'_>| -> Vec<String> {
+            doc.descendants()
+                .filter(|n| n.has_tag_name("text"))
+                .map(|n| {
+                    n.descendants()
+                        .filter_map(|d| d.is_text().then(|| d.text()).flatten())
+                        .collect()
+                })
+                .collect()
+        };
+        let with = |doc: &roxmltree::Document<'_>, tag: &str, attr: &str, hex: &str| {
+            doc.descendants()
+                .filter(|n| n.has_tag_name(tag) && n.attribute(attr) == Some(hex))
+                .map(|n| point_count(&n).max(1))
+                .collect::<Vec<usize>>()
+        };
+        let reporting: Vec<((u8, u8, u8), usize)> = lanes[..3]
+            .iter()
+            .map(|l| (l.color, l.intervals.len()))
+            .collect();
+
+        let text = read("distributions.svg");
+        let doc = roxmltree::Document::parse(&text).expect("valid XML");
+        let t = texts(&doc);
+        for name in ["Sigmoid", "ReLU", "ReLU (lr 2)", "Tanh · waiting"] {
+            assert!(t.iter().any(|x| x == name), "no panel title {name}: {t:?}");
+        }
+        for axis in [
+            "↑ output f(z)",
+            "output f(z) →",
+            "↑ hidden layer",
+            "epochs →",
+        ] {
+            assert!(t.iter().any(|x| x == axis), "no axis {axis}");
+        }
+        // The top hidden layer's mean in the lane's colour, a point per report; histogram bars
+        // in the lane's colour; the flat zones in grey (Sigmoid's two, ReLU's zero bin ×2).
+        for &((r, g, b), reports) in &reporting {
+            let hex = Color::rgb(r, g, b).hex();
+            let most = with(&doc, "polyline", "stroke", &hex)
+                .into_iter()
+                .max()
+                .unwrap_or(0);
+            assert_eq!(most, reports, "{hex}");
+            assert!(with(&doc, "rect", "fill", &hex).len() > 4, "{hex}: bars");
+        }
+        let grey = crate::charts::distributions::FLAT_ZONE.hex();
+        assert_eq!(with(&doc, "rect", "fill", &grey).len(), 2 + 1 + 1);
+        assert!(t.iter().any(|x| x == "0: 52%"), "ReLU's share of zeros");
+
+        let text = read("signal.svg");
+        let doc = roxmltree::Document::parse(&text).expect("valid XML");
+        let t = texts(&doc);
+        assert!(t.iter().any(|x| x.contains("share of the output's signal")));
+        assert!(t.iter().any(|x| x == "output"));
+        for &(rgb, _) in &reporting {
+            let hex = Color::rgb(rgb.0, rgb.1, rgb.2).hex();
+            // Solid: three hidden layers and the output; dashed: three slopes.
+            let lines: Vec<(usize, bool)> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(&hex))
+                .map(|n| (point_count(&n), n.attribute("stroke-dasharray").is_some()))
+                .collect();
+            assert!(
+                lines.contains(&(4, false)) && lines.contains(&(3, true)),
+                "{hex}: {lines:?}"
+            );
+        }
+        // Sigmoid's hidden 1: 0.21 · 0.2 · 0.19 = 0.798%.
+        assert!(t.iter().any(|x| x.contains("hidden 1 gets 0.80%")), "{t:?}");
+
+        let text = read("sparsity.svg");
+        let doc = roxmltree::Document::parse(&text).expect("valid XML");
+        let t = texts(&doc);
+        assert!(t.iter().any(|x| x.contains("exactly 0 on an")));
+        assert!(
+            t.iter()
+                .any(|x| x.contains("share of a layer's outputs or units"))
+        );
+        for &(rgb, _) in &reporting {
+            let c = Color::rgb(rgb.0, rgb.1, rgb.2);
+            // A pale bar (sparsity) per hidden layer; a solid one (dead) per layer and the legend's.
+            assert_eq!(with(&doc, "rect", "fill", &c.tint(0.35).hex()).len(), 3);
+            assert_eq!(with(&doc, "rect", "fill", &c.hex()).len(), 3 + 1);
+        }
+        std::fs::remove_dir_all(&dir).expect("cleaned up");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::lanes::LaneSeries;
 use crate::activation::Activation;
 use crate::network::CLASSES;
-use crate::report::{EpochReport, IntervalReport};
+use crate::report::{EpochReport, Histogram, IntervalReport};
 
 /// Images per epoch in the fixtures.
 pub const SAMPLES_PER_EPOCH: u64 = 55_000;
@@ -161,6 +161,7 @@ pub fn lane_reports(
             r.grad_norms = grads;
             r.dead_fraction = dead.iter().map(|&v| v as f32).collect();
             r.saturated_fraction = sat.iter().map(|&v| v as f32).collect();
+            unit_statistics(&mut r, t);
             intervals.push(r);
             if nan_reports >= 2 {
                 break 'outer;
@@ -176,6 +177,12 @@ pub fn lane_reports(
         r.grad_norms = last.grad_norms.clone();
         r.dead_fraction = last.dead_fraction.clone();
         r.saturated_fraction = last.saturated_fraction.clone();
+        r.activation_mean = last.activation_mean.clone();
+        r.activation_std = last.activation_std.clone();
+        r.activation_histogram = last.activation_histogram.clone();
+        r.mean_abs_slope = last.mean_abs_slope.clone();
+        r.signal_share = last.signal_share.clone();
+        r.sparsity = last.sparsity.clone();
         r.diverged = !last.train_loss.is_finite();
         epoch_reports.push(r);
     }
@@ -185,6 +192,52 @@ pub fn lane_reports(
         e.diverged = true;
     }
     (intervals, epoch_reports)
+}
+
+/// Three hidden layers' output statistics at `t` epochs, shaped like a real race: Sigmoid's
+/// top layer drifting toward 0 with mean |f′| near 0.2, ReLU about half zeros with |f′| ≈ ½.
+fn unit_statistics(r: &mut IntervalReport, t: f64) {
+    let a = r.activation;
+    let (lo, hi) = a.histogram_range();
+    let relu = a.is_relu_family();
+    let mut means = Vec::new();
+    let mut hists = Vec::new();
+    for layer in 0..3 {
+        let mean = if relu {
+            0.4 + 0.1 * layer as f32
+        } else {
+            (0.5 - 0.12 * layer as f32 * (t as f32).min(3.0)).max(0.05)
+        };
+        means.push(mean);
+        let mut h = Histogram::new(lo, hi, Histogram::BINS);
+        let spread = if relu { 0.8 } else { 0.15 };
+        let values: Vec<f32> = (0..200)
+            .map(|k| {
+                let u = (k as f32 + 0.5) / 200.0 - 0.5;
+                if relu && k % 2 == 0 {
+                    0.0
+                } else {
+                    (mean + spread * u * 2.0).max(if relu { 0.0 } else { lo })
+                }
+            })
+            .collect();
+        h.add_all(&values);
+        hists.push(h);
+    }
+    r.activation_std = vec![if relu { 0.6 } else { 0.09 }; 3];
+    r.activation_mean = means;
+    r.activation_histogram = hists;
+    r.mean_abs_slope = if relu {
+        vec![0.5, 0.55, 0.6]
+    } else {
+        vec![0.21, 0.2, 0.19]
+    };
+    r.signal_share = crate::metrics::signal_share(&r.mean_abs_slope);
+    r.sparsity = if relu {
+        vec![0.5, 0.52, 0.55]
+    } else {
+        vec![0.0; 3]
+    };
 }
 
 /// Sigmoid, ReLU, a ReLU lane that diverges, and a lane that has not reported yet.

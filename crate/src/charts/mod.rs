@@ -27,13 +27,17 @@
 
 pub mod accuracy;
 pub mod bands;
+pub mod distributions;
 pub mod frame;
 pub mod gradients;
+pub mod inset;
 pub mod lanes;
 pub mod legend;
 pub mod loss;
 pub mod painter;
 pub mod series;
+pub mod signal;
+pub mod sparsity;
 pub mod surface;
 pub mod svg;
 pub mod theme;
@@ -66,10 +70,24 @@ pub enum Chart {
     Accuracy,
     Gradients,
     Units,
+    /// Inside the networks: activation distributions per layer over time.
+    Distributions,
+    /// Inside the networks: the backward signal per layer.
+    Signal,
+    /// Inside the networks: sparsity beside dead units.
+    Sparsity,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 4] = [Chart::Loss, Chart::Accuracy, Chart::Gradients, Chart::Units];
+    pub const ALL: [Chart; 7] = [
+        Chart::Loss,
+        Chart::Accuracy,
+        Chart::Gradients,
+        Chart::Units,
+        Chart::Distributions,
+        Chart::Signal,
+        Chart::Sparsity,
+    ];
 
     /// A short name, used for file names ("loss" → loss.svg).
     pub fn name(self) -> &'static str {
@@ -78,6 +96,18 @@ impl Chart {
             Chart::Accuracy => "accuracy",
             Chart::Gradients => "gradients",
             Chart::Units => "units",
+            Chart::Distributions => "distributions",
+            Chart::Signal => "signal",
+            Chart::Sparsity => "sparsity",
+        }
+    }
+
+    /// The size of the chart's figure written by `race --plots`, in CSS pixels: the
+    /// distributions' small multiples need more height.
+    pub fn figure_size(self) -> (f64, f64) {
+        match self {
+            Chart::Distributions => (720.0, 540.0),
+            _ => (720.0, 360.0),
         }
     }
 
@@ -96,6 +126,9 @@ impl Chart {
             Chart::Accuracy => accuracy::AccuracyChart::new(lanes, target).draw(p, dpr),
             Chart::Gradients => gradients::GradientsChart::new(lanes).draw(p, dpr),
             Chart::Units => units::UnitsChart::new(lanes).draw(p, dpr),
+            Chart::Distributions => distributions::DistributionsChart::new(lanes).draw(p, dpr),
+            Chart::Signal => signal::SignalChart::new(lanes).draw(p, dpr),
+            Chart::Sparsity => sparsity::SparsityChart::new(lanes).draw(p, dpr),
         }
     }
 
@@ -323,6 +356,17 @@ mod tests {
     #[test]
     fn chart_names() {
         let names: Vec<&str> = Chart::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["loss", "accuracy", "gradients", "units"]);
+        assert_eq!(
+            names,
+            [
+                "loss",
+                "accuracy",
+                "gradients",
+                "units",
+                "distributions",
+                "signal",
+                "sparsity"
+            ]
+        );
     }
 }

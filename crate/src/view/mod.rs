@@ -6,6 +6,7 @@
 
 pub mod export;
 pub mod inside;
+pub mod layer_tables;
 pub mod pacing;
 pub mod race;
 pub mod seeds;

@@ -312,6 +312,9 @@ fn run_table(kind: ChartKind, view: &RaceView) -> ChartTable {
                 rows,
             }
         }
+        ChartKind::Distributions => super::layer_tables::distributions_table(view),
+        ChartKind::Signal => super::layer_tables::signal_table(view),
+        ChartKind::Sparsity => super::layer_tables::sparsity_table(view),
     }
 }
 

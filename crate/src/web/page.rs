@@ -189,9 +189,10 @@ struct Elements {
     compare: HtmlElement,
     compare_a: HtmlSelectElement,
     compare_b: HtmlSelectElement,
-    charts: [HtmlCanvasElement; 4],
-    /// Each chart's data table (its text alternative), in the order of `charts`.
-    tables: [HtmlElement; 4],
+    /// Each chart's canvas (`chart-<name>`), in the order of `Chart::ALL`.
+    charts: Vec<HtmlCanvasElement>,
+    /// Each chart's data table (`table-<name>`, its text alternative), in the same order.
+    tables: Vec<HtmlElement>,
 }
 
 impl Elements {
@@ -231,18 +232,14 @@ impl Elements {
             compare: by_id("compare")?,
             compare_a: by_id("compare-a")?,
             compare_b: by_id("compare-b")?,
-            tables: [
-                by_id("table-loss")?,
-                by_id("table-accuracy")?,
-                by_id("table-gradients")?,
-                by_id("table-units")?,
-            ],
-            charts: [
-                by_id("chart-loss")?,
-                by_id("chart-accuracy")?,
-                by_id("chart-gradients")?,
-                by_id("chart-units")?,
-            ],
+            tables: Chart::ALL
+                .iter()
+                .map(|c| by_id(&format!("table-{}", c.name())))
+                .collect::<Result<_, _>>()?,
+            charts: Chart::ALL
+                .iter()
+                .map(|c| by_id(&format!("chart-{}", c.name())))
+                .collect::<Result<_, _>>()?,
         })
     }
 }
