@@ -16,7 +16,6 @@ use crate::optimizer::OptimizerKind;
 use crate::race::RaceConfig;
 use crate::report::{EpochReport, IntervalReport};
 use crate::settings;
-use std::fmt::Write as _;
 use std::str::FromStr;
 
 /// The guided experiments, in the order the page lists them.
@@ -342,8 +341,7 @@ impl Lesson {
         };
         for (i, l) in lanes.iter().enumerate() {
             if let Some(e) = l.epochs.iter().find(|e| e.diverged) {
-                let _ = write!(
-                    text,
+                text += &format!(
                     " {} diverged in epoch {} (its loss became infinite).",
                     name(i),
                     e.epoch
