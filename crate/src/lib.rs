@@ -10,6 +10,7 @@ pub mod activation;
 pub mod charts;
 pub mod init;
 pub mod kernels;
+pub mod lessons;
 pub mod metrics;
 pub mod mistakes;
 pub mod mnist;

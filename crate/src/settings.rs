@@ -5,11 +5,16 @@
 //! Optional: `lane_lr=0.1,0.01` and `lane_init=standard,glorot` (one entry per lane, overriding
 //! `lr` and `init`), `slope=…` (Leaky ReLU), `reports=…` (interval reports per epoch).
 //!
+//! Page options beside the race's settings: `lesson=<id>` (a lesson's settings, which the other
+//! parameters then adjust; see [`crate::lessons`]) and `class=1` or `panel=hidden` (the settings
+//! panel starts hidden, for a class following a lesson).
+//!
 //! Reading is forgiving and says what it did: a value that cannot be read is refused (the default
 //! stays) and a value out of range is clamped, each with a notice for the page to show.
 
 use crate::activation::Activation;
 use crate::init::{InitMode, InitScheme};
+use crate::lessons::Lesson;
 use crate::mnist::MAX_TRAIN_SIZE;
 use crate::optimizer::OptimizerKind;
 use crate::race::{RaceConfig, limits};
@@ -21,6 +26,17 @@ use std::str::FromStr;
 pub struct FromUrl {
     pub config: RaceConfig,
     pub notices: Vec<String>,
+    /// The page options the address carried (the form has none: default there).
+    pub page: PageOptions,
+}
+
+/// What the address says about the page rather than the race.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageOptions {
+    /// The lesson the race is (`lesson=<id>`).
+    pub lesson: Option<Lesson>,
+    /// The settings panel is hidden (`class=1` or `panel=hidden`).
+    pub hide_settings: bool,
 }
 
 /// The page always races at least one hidden layer (without one, the activation plays no part);
@@ -32,21 +48,89 @@ pub const PAGE_MIN_HIDDEN_LAYERS: usize = 1;
 pub fn from_query(query: &str) -> FromUrl {
     let mut config = RaceConfig::default();
     let mut notices = Vec::new();
+    let mut page = PageOptions::default();
     let query = query.strip_prefix('?').unwrap_or(query);
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        apply(
-            &mut config,
-            &decode(raw_key),
-            &decode(raw_value),
-            &mut notices,
-        );
+    let pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(raw_key), decode(raw_value))
+        })
+        .collect();
+    // A lesson gives the starting settings wherever it stands; the other parameters adjust them.
+    for (key, value) in pairs.iter().filter(|(k, _)| k == "lesson") {
+        if let Some(lesson) = apply_page_option(&mut page, key, value, &mut notices) {
+            config = lesson.config();
+        }
+    }
+    for (key, value) in &pairs {
+        if key != "lesson" && !is_page_option(key) {
+            apply(&mut config, key, value, &mut notices);
+        } else if key != "lesson" {
+            apply_page_option(&mut page, key, value, &mut notices);
+        }
     }
     fix_combinations(&mut config, &mut notices);
     FromUrl {
         config,
         notices: fewer(notices),
+        page,
     }
+}
+
+fn is_page_option(key: &str) -> bool {
+    matches!(key, "lesson" | "class" | "panel")
+}
+
+/// Applies one page option, with a notice for a value that cannot be read. Returns the lesson
+/// when `lesson=` named one.
+fn apply_page_option(
+    page: &mut PageOptions,
+    key: &str,
+    value: &str,
+    notices: &mut Vec<String>,
+) -> Option<Lesson> {
+    let shown = shown(key, value);
+    match key {
+        "lesson" => match value.parse::<Lesson>() {
+            Ok(lesson) => {
+                page.lesson = Some(lesson);
+                return Some(lesson);
+            }
+            Err(e) => notices.push(refused(&shown, &e, "the settings without a lesson")),
+        },
+        "class" => match value.trim() {
+            "1" | "true" | "yes" => page.hide_settings = true,
+            "0" | "false" | "no" => page.hide_settings = false,
+            _ => notices.push(refused(&shown, "class=1 or class=0", "the settings shown")),
+        },
+        "panel" => match value.trim() {
+            "hidden" => page.hide_settings = true,
+            "shown" => page.hide_settings = false,
+            _ => notices.push(refused(
+                &shown,
+                "panel=hidden or panel=shown",
+                "the settings shown",
+            )),
+        },
+        _ => {}
+    }
+    None
+}
+
+/// The page's address (with `?`): the page options first (`lesson=…&class=1`), then every
+/// setting ([`to_query`]).
+pub fn page_query(config: &RaceConfig, page: &PageOptions) -> String {
+    let mut parts = Vec::new();
+    if let Some(lesson) = page.lesson {
+        parts.push(format!("lesson={}", lesson.id()));
+    }
+    if page.hide_settings {
+        parts.push("class=1".into());
+    }
+    parts.push(to_query(config));
+    format!("?{}", parts.join("&"))
 }
 
 /// Most notices shown for one address: a garbled one may hold thousands of parameters.
@@ -141,7 +225,11 @@ pub fn from_form(current: &RaceConfig, form: &FormFields) -> FromUrl {
         None => config.lane_inits = None,
     }
     fix_combinations(&mut config, &mut notices);
-    FromUrl { config, notices }
+    FromUrl {
+        config,
+        notices,
+        page: PageOptions::default(),
+    }
 }
 
 /// Editing the lanes of a configuration (the page's + and × buttons).
@@ -853,6 +941,37 @@ mod tests {
         let short = from_query("lanes=relu,tanh,elu&lane_init=he");
         assert_eq!(short.config.lane_inits, None);
         assert!(short.notices[0].contains("1 per-lane initialisations for 3 lanes"));
+    }
+
+    #[test]
+    fn a_lesson_gives_the_settings_and_the_others_adjust_them() {
+        let r = from_query("train=3000&lesson=dead-relu&epochs=1&class=1");
+        assert!(r.notices.is_empty(), "{:?}", r.notices);
+        assert_eq!(r.page.lesson, Some(Lesson::DeadRelu));
+        assert!(r.page.hide_settings);
+        assert_eq!(r.config.train_size, 3000);
+        assert_eq!(r.config.epochs, 1);
+        assert_eq!(
+            r.config.learning_rate,
+            Lesson::DeadRelu.config().learning_rate
+        );
+        assert!(Lesson::DeadRelu.fits(&r.config));
+        let q = page_query(&r.config, &r.page);
+        assert!(q.starts_with("?lesson=dead-relu&class=1&hidden="), "{q}");
+        assert_eq!(from_query(&q).config, r.config);
+        assert!(from_query("panel=hidden").page.hide_settings);
+        assert!(!from_query("panel=shown&class=0").page.hide_settings);
+    }
+
+    #[test]
+    fn garbled_page_options_give_notices() {
+        let r = from_query("lesson=<script>&class=maybe&panel=gone&lr=0.2");
+        assert_eq!(r.page, PageOptions::default());
+        assert_eq!(r.config.learning_rate, 0.2);
+        assert_eq!(r.notices.len(), 3, "{:?}", r.notices);
+        assert!(r.notices[0].contains("'lesson=<script>' was refused (the lessons are fair-race"));
+        assert!(r.notices[1].contains("'class=maybe' was refused"));
+        assert!(r.notices[2].contains("'panel=gone' was refused"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 // Regenerates the README's screenshots from a real race in headless Chromium:
-//   node tests/browser/readme_screenshots.mjs [race] [deep] [phone] [inside]   (after a `trunk build --release`;
-//   all four without arguments)
+//   node tests/browser/readme_screenshots.mjs [race] [deep] [phone] [inside] [lesson]   (after a
+//   `trunk build --release`; all five without arguments)
 // Not a test: it writes tests/screenshots/*.png.
 import fs from "node:fs";
 import path from "node:path";
@@ -59,6 +59,18 @@ try {
     const file = path.join(out, "inside_units.png");
     await page.screenshot({ path: file, fullPage: true, clip: { x, y: from - 8, width: w, height: to - from + 16 } });
     console.log(`${file}${problems.length ? ` (page problems: ${problems.join("; ")})` : ""}`);
+    await page.close();
+  }
+  if (want("lesson")) {
+    // The dead-ReLU lesson, one epoch, finished: the lessons panel with its verdict above the race.
+    const { page } = await openPage(browser.context, server.url + "?lesson=dead-relu&epochs=1");
+    await waitReady(page);
+    await page.click("[data-testid=start]");
+    await page.waitForSelector("#lesson-verdict.judged", { timeout: 120_000 });
+    await page.waitForTimeout(400);
+    const file = path.join(out, "lesson.png");
+    await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1400, height: 1000 } });
+    console.log(file);
     await page.close();
   }
   if (want("phone")) {

@@ -30,6 +30,13 @@ mod browser {
     pub fn seed_bands() -> Result<JsValue, JsError> {
         activation_race::web::page::seed_bands().map_err(|e| JsError::new(&e))
     }
+
+    /// Test hook: the current lesson's verdict recomputed from the reports the page holds
+    /// (`window.wasmBindings.lesson_verdict()`; `undefined` outside a lesson).
+    #[wasm_bindgen]
+    pub fn lesson_verdict() -> Result<Option<String>, JsError> {
+        activation_race::web::page::lesson_verdict().map_err(|e| JsError::new(&e))
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -98,7 +98,7 @@ pub fn write_inside_svgs(
             .collect::<Vec<_>>(),
         (0, 1),
     );
-    let width = FIGURE_SIZE.0;
+    let width = Chart::Loss.figure_size().0;
     let svg = |h: f64, draw: &dyn Fn(&mut SvgPainter)| {
         let mut p = SvgPainter::new(width, h);
         draw(&mut p);
@@ -146,7 +146,7 @@ pub fn write_band_svgs(
         .iter()
         .map(|chart| {
             let path = dir.join(format!("{}.svg", chart.name()));
-            std::fs::write(&path, chart.svg(lanes, target, FIGURE_SIZE, 1.0))?;
+            std::fs::write(&path, chart.svg(lanes, target, chart.figure_size(), 1.0))?;
             Ok(path)
         })
         .collect()

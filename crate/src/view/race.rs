@@ -8,6 +8,7 @@
 
 use super::seeds::SeedRuns;
 use crate::activation::Activation;
+use crate::lessons::{LaneRun, Lesson};
 use crate::mistakes::{Disagreement, disagreements};
 use crate::network::{CLASSES, INPUT, argmax};
 use crate::protocol::{FromWorker, StepTo, ToWorker};
@@ -247,6 +248,8 @@ pub enum Msg {
         a: usize,
         b: usize,
     },
+    /// Show or hide the settings panel (a lesson for a class hides it).
+    ShowSettings(bool),
     /// Show unit `unit` of lane `lane`'s first layer large.
     SelectUnit {
         lane: usize,
@@ -323,6 +326,11 @@ pub struct RaceView {
     /// The seeds the race repeats with and the runs finished so far (one seed unless
     /// `config.repeat_seeds` > 1).
     pub seed_runs: SeedRuns,
+    /// The lesson the race is, and whether the settings panel is hidden (the address's page
+    /// options, written back with the settings).
+    pub page: settings::PageOptions,
+    /// The lesson's verdict, written from the reports when the race ended.
+    pub verdict: Option<String>,
 }
 
 impl RaceView {
@@ -344,7 +352,40 @@ impl RaceView {
             announced_ready: false,
             seed_runs: SeedRuns::new(&config),
             config,
+            page: settings::PageOptions::default(),
+            verdict: None,
         }
+    }
+
+    /// The page with `config` and the address's page options (a lesson, a hidden panel).
+    pub fn with_page(config: RaceConfig, page: settings::PageOptions) -> RaceView {
+        let mut view = RaceView::new(config);
+        // A lesson whose defining settings the address changed is no lesson any more.
+        view.page = settings::PageOptions {
+            lesson: page.lesson.filter(|l| l.fits(&view.config)),
+            ..page
+        };
+        view
+    }
+
+    /// The lesson the race is, if any.
+    pub fn lesson(&self) -> Option<Lesson> {
+        self.page.lesson
+    }
+
+    /// The lesson's verdict from the reports received so far (the page shows it when the race
+    /// ends; tests recompute it).
+    pub fn lesson_verdict(&self) -> Option<String> {
+        let lesson = self.lesson()?;
+        let runs: Vec<LaneRun<'_>> = self
+            .lanes
+            .iter()
+            .map(|l| LaneRun {
+                intervals: &l.intervals,
+                epochs: &l.epochs,
+            })
+            .collect();
+        Some(lesson.verdict(&self.config, &runs))
     }
 
     pub fn has_input(&self) -> bool {
@@ -364,6 +405,10 @@ impl RaceView {
             Msg::Configure(config) => {
                 if config != self.config {
                     self.config = config;
+                    // Settings that change what the lesson is about leave the lesson.
+                    if self.lesson().is_some_and(|l| !l.fits(&self.config)) {
+                        self.page.lesson = None;
+                    }
                     self.sync_lanes(&mut out);
                     self.reset(now_ms, &mut out);
                     out.push(self.url_command());
@@ -457,6 +502,12 @@ impl RaceView {
                 if a != b && a < self.lanes.len() && b < self.lanes.len() {
                     self.compare = (a, b);
                     self.update_gallery(&mut out);
+                }
+            }
+            Msg::ShowSettings(shown) => {
+                if self.page.hide_settings == shown {
+                    self.page.hide_settings = !shown;
+                    out.push(self.url_command());
                 }
             }
             Msg::SelectUnit { lane, unit } => {
@@ -582,6 +633,7 @@ impl RaceView {
                 }
                 if stopped {
                     self.announce_end(out);
+                    self.judge_lesson(out);
                     self.next_seed(now_ms, out);
                 }
                 out.push(Command::Redraw(Redraw::Paced));
@@ -725,6 +777,7 @@ impl RaceView {
     /// Every lane rebuilt from the settings with the seed of the run under way, not started.
     fn rebuild_lanes(&mut self, now_ms: f64, out: &mut Vec<Command>) {
         self.winner = None;
+        self.verdict = None;
         self.announced_epochs = 0;
         self.gallery = None;
         self.selected_unit = None;
@@ -880,6 +933,17 @@ impl RaceView {
         }
     }
 
+    /// At the end of a lesson's race, its verdict from the reports (shown and announced).
+    fn judge_lesson(&mut self, out: &mut Vec<Command>) {
+        if !self.all_done() || !self.started() {
+            return;
+        }
+        if let Some(verdict) = self.lesson_verdict() {
+            out.push(announce(&verdict));
+            self.verdict = Some(verdict);
+        }
+    }
+
     fn set_input(
         &mut self,
         input: Option<Box<[u8; INPUT]>>,
@@ -934,8 +998,9 @@ impl RaceView {
     }
 
     fn url_command(&self) -> Command {
+        let query = settings::page_query(&self.config, &self.page);
         Command::WriteUrl {
-            query: settings::to_query(&self.config),
+            query: query.trim_start_matches('?').to_string(),
         }
     }
 
@@ -2373,5 +2438,55 @@ mod tests {
         let out = worker(&mut v, 1, event(LaneEvent::Finished { lane: 1 }));
         assert!(posts(&out).is_empty());
         assert!(v.seed_runs.finished.is_empty());
+    }
+
+    #[test]
+    fn a_lesson_judges_its_race_from_the_reports_when_it_ends() {
+        let lesson = Lesson::FairRace;
+        let page = settings::PageOptions {
+            lesson: Some(lesson),
+            hide_settings: true,
+        };
+        let mut v = RaceView::with_page(lesson.config(), page);
+        let out = v.update(Msg::Boot, 0.0);
+        assert!(out.iter().any(|c| matches!(c, Command::WriteUrl { query }
+            if query.starts_with("lesson=fair-race&class=1&hidden=128,64"))));
+        for lane in 0..2 {
+            worker(&mut v, lane, FromWorker::Ready);
+            worker(&mut v, lane, loaded());
+            worker(&mut v, lane, configured(lane));
+        }
+        v.update(Msg::Start, 1.0);
+        worker(&mut v, 0, event(LaneEvent::Interval(interval(0, 1.0, 0.9))));
+        worker(
+            &mut v,
+            1,
+            event(LaneEvent::Interval(interval(1, 0.7, 0.96))),
+        );
+        worker(&mut v, 0, event(LaneEvent::Finished { lane: 0 }));
+        assert_eq!(v.verdict, None, "not before the last lane ends");
+        let out = worker(&mut v, 1, event(LaneEvent::Finished { lane: 1 }));
+        let verdict = v.verdict.clone().expect("a verdict at the end");
+        assert!(
+            verdict.starts_with(
+                "ReLU crossed 95.0% after 0.70 epochs, Sigmoid never did (best 90.0%)."
+            ),
+            "{verdict}"
+        );
+        assert_eq!(Some(verdict.clone()), v.lesson_verdict());
+        assert!(announcements(&out).contains(&verdict.as_str()));
+        // Racing again clears it; showing the settings rewrites the address without class=1.
+        v.update(Msg::Start, 2.0);
+        assert_eq!(v.verdict, None);
+        let out = v.update(Msg::ShowSettings(true), 3.0);
+        assert!(out.iter().any(|c| matches!(c, Command::WriteUrl { query }
+            if query.starts_with("lesson=fair-race&hidden="))));
+        // Another activation is another race: the lesson is left.
+        let mut other = lesson.config();
+        other.activations[0] = Activation::Tanh;
+        v.update(Msg::Configure(other.clone()), 4.0);
+        assert_eq!(v.lesson(), None);
+        // An address whose defining settings are not the lesson's is no lesson either.
+        assert_eq!(RaceView::with_page(other, page).lesson(), None);
     }
 }

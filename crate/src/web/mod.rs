@@ -8,6 +8,7 @@ pub mod dom;
 pub mod download;
 pub mod inside;
 pub mod lane_dom;
+pub mod lessons_panel;
 pub mod pad;
 pub mod page;
 pub mod post;

@@ -9,6 +9,7 @@ use super::canvas;
 use super::dom::{self, append, by_id, on, set_text, text};
 use super::download;
 use super::lane_dom::LaneDom;
+use super::lessons_panel::LessonsPanel;
 use super::pad::Pad;
 use super::post::post_to_worker;
 use super::settings_form::SettingsForm;
@@ -152,6 +153,14 @@ pub fn seed_bands() -> Result<JsValue, String> {
     out
 }
 
+/// The current lesson's verdict computed afresh from the reports the page holds (`None` outside
+/// a lesson), for tests to compare with the text shown.
+pub fn lesson_verdict() -> Result<Option<String>, String> {
+    let mut out = Err("the page is not running".to_string());
+    with_app(|app| out = Ok(app.view.lesson_verdict()));
+    out
+}
+
 /// Shows an error without the app (when it is not up, or borrowed by a panicking handler).
 fn show_error_directly(message: &str) {
     if let Ok(banner) = by_id::<HtmlElement>("error") {
@@ -250,6 +259,7 @@ struct App {
     workers: Vec<Option<Worker>>,
     lane_doms: Vec<LaneDom>,
     form: SettingsForm,
+    lessons: LessonsPanel,
     pad: Pad,
     pacer: Pacer,
     frame_pending: bool,
@@ -276,10 +286,11 @@ impl App {
         let search = dom::window().location().search().unwrap_or_default();
         let parsed = settings::from_query(&search);
         let app = App {
-            view: RaceView::new(parsed.config),
+            view: RaceView::with_page(parsed.config, parsed.page),
             workers: Vec::new(),
             lane_doms: Vec::new(),
             form: SettingsForm::find()?,
+            lessons: LessonsPanel::find()?,
             pad,
             pacer: Pacer::default(),
             frame_pending: false,
@@ -678,6 +689,7 @@ impl App {
     fn render_race(&self) {
         let v = &self.view;
         let el = &self.el;
+        self.lessons.render(v);
         let c = v.controls();
         self.keep_focus(&c);
         el.start.set_disabled(!c.start.enabled);
@@ -970,6 +982,10 @@ fn wire_events() {
         }
     };
     button("start", |a| a.dispatch(Msg::Start));
+    button("toggle-settings", |a| {
+        let shown = !a.view.page.hide_settings;
+        a.dispatch(Msg::ShowSettings(!shown));
+    });
     button("pause", |a| a.dispatch(Msg::TogglePause));
     button("reset", |a| a.dispatch(Msg::Reset));
     button("clear", App::clear_pad);
