@@ -7,6 +7,7 @@ pub mod data;
 pub mod dom;
 pub mod download;
 pub mod lane_dom;
+pub mod offline;
 pub mod pad;
 pub mod page;
 pub mod post;

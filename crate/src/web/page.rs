@@ -230,8 +230,10 @@ impl App {
         // The URL is read here, once; afterwards the settings flow from the form to the URL.
         let search = dom::window().location().search().unwrap_or_default();
         let parsed = settings::from_query(&search);
+        let mut view = RaceView::new(parsed.config);
+        view.data_cache = super::offline::mnist_cache();
         let app = App {
-            view: RaceView::new(parsed.config),
+            view,
             workers: Vec::new(),
             lane_doms: Vec::new(),
             form: SettingsForm::find()?,
@@ -272,6 +274,9 @@ impl App {
         }
         if now {
             self.render();
+        }
+        if self.view.can_start() {
+            super::offline::register_service_worker_once();
         }
     }
 
