@@ -3,6 +3,8 @@
 // network off (the service worker, www/sw.js); on a link throttled to 20 Mbit/s the status line
 // shows the download in bytes, growing, then the race is ready.
 import { test } from "node:test";
+import fs from "node:fs";
+import path from "node:path";
 import assert from "node:assert/strict";
 import { DIST, launch, openPage, serve, waitReady, reports } from "./harness.mjs";
 
@@ -24,8 +26,10 @@ test("served from a sub-path, then offline: the page loads MNIST from its caches
     const { page, problems } = await openPage(browser.context, server.url + oneEpoch);
     await raceOneEpoch(page);
     // The service worker, registered once the race was ready, controls the page's folder.
-    await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active?.state === "activated",
-      null, { timeout: 60_000 });
+    await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      while (registration.active.state !== "activated") await new Promise((ok) => setTimeout(ok, 100));
+    });
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
     assert.equal(new URL(scope).pathname, BASE);
     const names = await page.evaluate(() => caches.keys());
@@ -70,6 +74,40 @@ test("at 20 Mbit/s the status shows the download in bytes, growing, then the rac
     assert.ok(bytes.every(([, total]) => total > 10 && total < 13), "the total is MNIST's compressed size");
     assert.match(await page.textContent("#race-status"), /ready/);
     console.log(`# ${bytes.length} byte counts, ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await page.close();
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+test("a new build replaces the old caches: another sw.js installs, takes over and deletes them", async () => {
+  const built = fs.readFileSync(path.join(DIST, "sw.js"), "utf8");
+  const next = { build: false };
+  // The "next build": other cache names in sw.js (as any changed file, or changed data, gives).
+  const server = await serve(DIST, (p) => (p === "/sw.js" && next.build
+    ? Buffer.from(built.replace(/activation-race-(shell|mnist)-[0-9a-f]+/g, "activation-race-$1-0123456789abcdef"))
+    : null));
+  const browser = await launch();
+  try {
+    const { page, problems } = await openPage(browser.context, server.url + oneEpoch);
+    await waitReady(page, 120_000);
+    // (waitForFunction takes a promise for true: poll from here.)
+    const until = async (ok, what) => {
+      for (const t0 = Date.now(); !ok(await page.evaluate(() => caches.keys()));) {
+        assert.ok(Date.now() - t0 < 60_000, what);
+        await page.waitForTimeout(200);
+      }
+    };
+    await until((n) => n.length === 2, "an app cache and an MNIST cache");
+    const old = await page.evaluate(() => caches.keys());
+    next.build = true;
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    await until((n) => n.some((x) => x.includes("0123456789abcdef")) && old.every((x) => !n.includes(x)),
+      "the new build's cache in, the old ones out");
+    const names = await page.evaluate(() => caches.keys());
+    assert.ok(old.every((n) => !names.includes(n)), `old ${old} now ${names}`);
+    assert.deepEqual(problems, []);
     await page.close();
   } finally {
     await browser.close();
