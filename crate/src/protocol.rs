@@ -20,8 +20,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToWorker {
     /// Fetch, decompress and validate the four MNIST files from `base_url` (relative to the
-    /// page, e.g. `"data/"`).
-    Load { base_url: String },
+    /// page, e.g. `"data/"`). With `cache` (a Cache Storage name), the files are read from that
+    /// cache when they are there, and put there once they are valid: the page's other lanes, and
+    /// the next visit offline, then load them without the network.
+    Load {
+        base_url: String,
+        #[serde(default)]
+        cache: Option<String>,
+    },
     /// Build this worker's lane (index `lane` of the race `config`), discarding any previous one.
     Configure { config: RaceConfig, lane: usize },
     /// Train (in slices) until paused, finished or diverged.
@@ -137,10 +143,15 @@ impl FieldsMessage {
 pub enum FromWorker {
     /// The worker's message handler is installed; commands sent before this are lost.
     Ready,
-    /// Data loading progress, `fraction` in [0, 1].
+    /// Data loading progress, `fraction` in [0, 1]: `received` of `total` compressed bytes of
+    /// the four files (`total` 0 when the server did not say), read from the browser's cache
+    /// when `from_cache`, else from the network.
     Loading {
         fraction: f32,
         stage: String,
+        received: u64,
+        total: u64,
+        from_cache: bool,
     },
     /// The data could not be loaded: `message` names the file and the problem. The worker
     /// stays up but cannot race.

@@ -162,7 +162,9 @@ test("a worker crash while loading: the other lane loads and races alone; a rest
   await waitReady(page);
   await page.click("[data-testid=start]");
   await waitReports(page, 2);
-  assert.deepEqual(unexpected(problems), []);
+  // The crashed lane may have been the one downloading MNIST for both: ending its worker aborts
+  // that request (the other lane then downloads it).
+  assert.deepEqual(unexpected(problems).filter((p) => !/data\/.*\.gz net::ERR_ABORTED/.test(p)), []);
   await page.close();
 });
 

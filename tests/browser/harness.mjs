@@ -4,6 +4,7 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
+import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { before, after } from "node:test";
 import { chromium } from "playwright-core";
@@ -25,24 +26,45 @@ const TYPES = {
 
 /**
  * Serves `dir` on 127.0.0.1 (a free port). `override(urlPath)` may return a Buffer to serve
- * instead of the file (to corrupt a data file), or null to fall through.
+ * instead of the file (to corrupt a data file), or null to fall through. Options, for the tests
+ * of hosting and slow links:
+ * - `base`: the URL path `dir` is served under (e.g. "/activation-race/", as GitHub Pages serves a
+ *   project); anything outside it is a 404, and `override` sees paths relative to it ("/x.js").
+ * - `cacheControl`: the Cache-Control header ("no-store" by default: every test sees its files).
+ * - `compress`: gzip HTML, JS, CSS and wasm when the browser accepts it, as static hosts do (the
+ *   MNIST files are gzip files already and go as they are).
+ * - `onResponse({ path, status, bytes })`: called for each response, with the body's size on the
+ *   wire (compressed when compressed).
  */
-export async function serve(dir = DIST, override = () => null) {
+export async function serve(dir = DIST, override = () => null, options = {}) {
+  const { base = "/", cacheControl = "no-store", compress = false, onResponse = () => {} } = options;
   const server = http.createServer((req, res) => {
-    const urlPath = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const fullPath = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const send = (status, headers, body) => {
+      res.writeHead(status, headers);
+      res.end(body);
+      onResponse({ path: fullPath, status, bytes: body.length });
+    };
+    if (!fullPath.startsWith(base)) {
+      send(404, { "content-type": "text/plain" }, "not found");
+      return;
+    }
+    const urlPath = "/" + fullPath.slice(base.length);
     const replaced = override(urlPath);
     const file = path.join(dir, urlPath.endsWith("/") ? urlPath + "index.html" : urlPath);
     if (!replaced && (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory())) {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end("not found");
+      send(404, { "content-type": "text/plain" }, "not found");
       return;
     }
-    const body = replaced ?? fs.readFileSync(file);
-    res.writeHead(200, {
-      "content-type": TYPES[path.extname(file)] || "application/octet-stream",
-      "cache-control": "no-store",
-    });
-    res.end(body);
+    let body = replaced ?? fs.readFileSync(file);
+    const type = TYPES[path.extname(file)] || "application/octet-stream";
+    const headers = { "content-type": type, "cache-control": cacheControl };
+    if (compress && /gzip/.test(req.headers["accept-encoding"] || "") && /html|javascript|css|wasm/.test(type)) {
+      body = zlib.gzipSync(body, { level: 9 });
+      headers["content-encoding"] = "gzip";
+    }
+    headers["content-length"] = body.length;
+    send(200, headers, body);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
@@ -52,7 +74,7 @@ export async function serve(dir = DIST, override = () => null) {
     server.close(r);
     server.closeAllConnections();
   });
-  return { url: `http://127.0.0.1:${port}/`, close };
+  return { url: `http://127.0.0.1:${port}${base}`, close };
 }
 
 /** The flags Debian's Chromium needs here (no sandbox as root, no GPU, no background traffic). */

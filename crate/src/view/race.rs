@@ -22,8 +22,16 @@ use std::collections::BTreeMap;
 pub enum WorkerPhase {
     /// Created; its wasm is starting. Commands wait in the lane's outbox until it says `Ready`.
     Starting,
-    /// Fetching, decompressing and validating MNIST.
-    Loading { fraction: f32 },
+    /// Up, and waiting for another lane's download of MNIST, to read it from the browser's cache.
+    Waiting,
+    /// Fetching (or reading from the cache), decompressing and validating MNIST: `received` of
+    /// `total` compressed bytes (`total` 0 when unknown).
+    Loading {
+        fraction: f32,
+        received: u64,
+        total: u64,
+        from_cache: bool,
+    },
     /// MNIST is in memory: the lane can race.
     Loaded,
     /// MNIST could not be loaded; the worker answers but cannot race.
@@ -67,6 +75,11 @@ pub struct Prediction {
     pub answer_ms: f64,
     /// The input through the network: every hidden unit's pre-activation and output.
     pub layers: Vec<TraceLayer>,
+}
+
+/// Bytes in megabytes with one decimal, e.g. "11.3 MB".
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 /// First-layer units whose receptive fields the page shows (the first ones of the layer).
@@ -117,7 +130,7 @@ impl LaneModel {
             activation,
             worker: WorkerPhase::Starting,
             phase: LanePhase::Configuring,
-            outbox: vec![load_command()],
+            outbox: Vec::new(),
             needs_input: true,
             intervals: Vec::new(),
             epochs: Vec::new(),
@@ -184,11 +197,13 @@ impl LaneModel {
 /// Where the workers find the MNIST assets, relative to the page (and so to the worker script).
 pub const DATA_URL: &str = "data/";
 
-fn load_command() -> ToWorker {
-    ToWorker::Load {
-        base_url: DATA_URL.into(),
-    }
-}
+/// Loading starting now, with no bytes yet.
+const LOADING: WorkerPhase = WorkerPhase::Loading {
+    fraction: 0.0,
+    received: 0,
+    total: 0,
+    from_cache: false,
+};
 
 /// What happened: the user's actions and the workers' messages.
 #[expect(
@@ -331,6 +346,9 @@ pub struct RaceView {
     pub page: settings::PageOptions,
     /// The lesson's verdict, written from the reports when the race ended.
     pub verdict: Option<String>,
+    /// The Cache Storage cache the lanes share MNIST through (see [`RaceView::may_load`]); `None`
+    /// where the browser has none (insecure contexts): then every lane downloads its own copy.
+    pub data_cache: Option<String>,
 }
 
 impl RaceView {
@@ -354,6 +372,7 @@ impl RaceView {
             config,
             page: settings::PageOptions::default(),
             verdict: None,
+            data_cache: None,
         }
     }
 
@@ -540,16 +559,30 @@ impl RaceView {
         match message {
             FromWorker::Ready => {
                 if l.worker == WorkerPhase::Starting {
-                    l.worker = WorkerPhase::Loading { fraction: 0.0 };
-                    for message in std::mem::take(&mut l.outbox) {
-                        out.push(Command::Post { lane, message });
-                    }
+                    l.worker = WorkerPhase::Waiting;
+                    let queued = std::mem::take(&mut l.outbox);
+                    // Load, when this lane may load now, goes before the queued commands.
+                    self.start_loads(out);
+                    out.extend(
+                        queued
+                            .into_iter()
+                            .map(|message| Command::Post { lane, message }),
+                    );
                 }
             }
-            FromWorker::Loading { fraction, .. } => {
+            FromWorker::Loading {
+                fraction,
+                received,
+                total,
+                from_cache,
+                ..
+            } => {
                 if matches!(l.worker, WorkerPhase::Loading { .. }) {
                     l.worker = WorkerPhase::Loading {
                         fraction: fraction.clamp(0.0, 1.0),
+                        received,
+                        total,
+                        from_cache,
                     };
                 }
             }
@@ -560,12 +593,21 @@ impl RaceView {
                 if self.test_labels.is_none() {
                     self.test_labels = Some(test_labels);
                 }
+                self.start_loads(out);
             }
             FromWorker::LoadFailed { message } => {
                 if l.usable() {
                     l.worker = WorkerPhase::LoadFailed {
                         message: message.clone(),
                     };
+                }
+                // The lanes waiting for this download share its fate: one problem, one message.
+                for other in &mut self.lanes {
+                    if other.worker == WorkerPhase::Waiting {
+                        other.worker = WorkerPhase::LoadFailed {
+                            message: message.clone(),
+                        };
+                    }
                 }
                 self.add_error(format!("{name} lane: {message}"));
             }
@@ -708,6 +750,35 @@ impl RaceView {
         }
     }
 
+    /// Sends Load to the lanes waiting for MNIST that may load now (see [`RaceView::may_load`]).
+    fn start_loads(&mut self, out: &mut Vec<Command>) {
+        for lane in 0..self.lanes.len() {
+            if self.lanes[lane].worker == WorkerPhase::Waiting && self.may_load() {
+                self.lanes[lane].worker = LOADING;
+                out.push(Command::Post {
+                    lane,
+                    message: ToWorker::Load {
+                        base_url: DATA_URL.into(),
+                        cache: self.data_cache.clone(),
+                    },
+                });
+            }
+        }
+    }
+
+    /// Whether a waiting lane may load MNIST now. Workers share no memory, but they share the
+    /// browser's cache: with one, a single lane downloads while the others wait, then read the
+    /// files from the cache, where the first put them once it had checked them — one download
+    /// for all lanes. Without a cache every lane downloads its own copy at once.
+    fn may_load(&self) -> bool {
+        self.data_cache.is_none()
+            || self.lanes.iter().any(LaneModel::loaded)
+            || !self
+                .lanes
+                .iter()
+                .any(|l| matches!(l.worker, WorkerPhase::Loading { .. }))
+    }
+
     /// Makes the lanes match the configuration: a worker per lane.
     fn sync_lanes(&mut self, out: &mut Vec<Command>) {
         let wanted = self.config.activations.len();
@@ -725,6 +796,8 @@ impl RaceView {
         if self.winner.is_some_and(|w| w >= wanted) {
             self.winner = None;
         }
+        // A removed lane may have been the one downloading.
+        self.start_loads(out);
         for (lane, &activation) in self.lanes.iter_mut().zip(&self.config.activations) {
             lane.activation = activation;
         }
@@ -989,6 +1062,8 @@ impl RaceView {
         self.add_error(format!(
             "The {name} lane's worker crashed: {message}. The other lanes are unaffected; restart the lane to race again."
         ));
+        // Lanes waiting for its download load without it.
+        self.start_loads(out);
     }
 
     fn add_error(&mut self, message: String) {
@@ -1087,17 +1162,7 @@ impl RaceView {
             .filter(|l| l.usable())
             .all(LaneModel::loaded)
         {
-            let total: f32 = self
-                .lanes
-                .iter()
-                .map(|l| match l.worker {
-                    WorkerPhase::Loading { fraction } => fraction,
-                    WorkerPhase::Loaded => 1.0,
-                    _ => 0.0,
-                })
-                .sum();
-            let f = total / self.lanes.len().max(1) as f32;
-            format!("loading MNIST… {:.0}%", 100.0 * f)
+            self.loading_status()
         } else if self.any_running() {
             "racing".into()
         } else if self.started() && self.all_done() {
@@ -1122,6 +1187,41 @@ impl RaceView {
         }
     }
 
+    /// The status line while MNIST loads: the download in bytes ("loading MNIST… 3.2 of 11.3
+    /// MB"), then the unpacking.
+    fn loading_status(&self) -> String {
+        let mut reading = self.lanes.iter().filter_map(|l| match l.worker {
+            WorkerPhase::Loading {
+                received,
+                total,
+                from_cache,
+                ..
+            } => Some((received, total, from_cache)),
+            _ => None,
+        });
+        // The lane furthest on (with a shared cache, the one downloading).
+        let Some((received, total, from_cache)) = reading.clone().max_by_key(|r| r.0) else {
+            return "loading MNIST…".into();
+        };
+        let all_in = reading.all(|(r, t, _)| t > 0 && r >= t);
+        let source = if from_cache {
+            " from this browser's cache"
+        } else {
+            ""
+        };
+        if all_in {
+            format!("loading MNIST… {} in{source}, unpacking", megabytes(total))
+        } else if total > 0 {
+            format!(
+                "loading MNIST… {} of {}{source}",
+                megabytes(received).trim_end_matches(" MB"),
+                megabytes(total)
+            )
+        } else {
+            format!("loading MNIST… {}{source}", megabytes(received))
+        }
+    }
+
     pub fn lane_card(&self, lane: usize) -> LaneCard {
         let l = &self.lanes[lane];
         let last = l.intervals.last();
@@ -1129,7 +1229,10 @@ impl RaceView {
             (WorkerPhase::Crashed { .. }, _) => "crashed".to_string(),
             (WorkerPhase::LoadFailed { .. }, _) => "no data".into(),
             (WorkerPhase::Starting, _) => "starting".into(),
-            (WorkerPhase::Loading { fraction }, _) => format!("loading {:.0}%", 100.0 * fraction),
+            (WorkerPhase::Waiting, _) => "waiting for the download".into(),
+            (WorkerPhase::Loading { fraction, .. }, _) => {
+                format!("loading {:.0}%", 100.0 * fraction)
+            }
             (_, LanePhase::Diverged { .. }) => "diverged".into(),
             (_, LanePhase::Refused { .. }) => "refused the settings".into(),
             (_, LanePhase::Finished) => "finished".into(),
@@ -1539,23 +1642,109 @@ mod tests {
         assert!(out.iter().any(
             |c| matches!(c, Command::WriteUrl { query } if query.starts_with("hidden=128,64"))
         ));
-        assert_eq!(v.status(), "loading MNIST… 0%");
+        assert_eq!(v.status(), "loading MNIST…");
         assert!(!v.controls().start.enabled);
         // Ready flushes Load then Configure, in that order.
         let out = worker(&mut v, 1, FromWorker::Ready);
         let sent = posts(&out);
-        assert!(matches!(sent[0], (1, ToWorker::Load { .. })));
+        assert!(matches!(sent[0], (1, ToWorker::Load { cache: None, .. })));
         assert!(matches!(sent[1], (1, ToWorker::Configure { lane: 1, .. })));
+        worker(&mut v, 1, loading(0.5, 5_650_000, 11_300_000));
+        assert_eq!(v.status(), "loading MNIST… 5.7 of 11.3 MB");
+        assert_eq!(v.lane_card(1).status, "loading 50%");
+        // Without a shared cache the other lane downloads at once, too.
+        let sent = posts(&worker(&mut v, 0, FromWorker::Ready));
+        assert!(matches!(sent[0], (0, ToWorker::Load { cache: None, .. })));
+        worker(&mut v, 0, loading(0.9, 11_300_000, 11_300_000));
+        assert_eq!(v.status(), "loading MNIST… 11.3 of 11.3 MB");
+        worker(&mut v, 1, loading(0.9, 11_300_000, 11_300_000));
+        assert_eq!(v.status(), "loading MNIST… 11.3 MB in, unpacking");
+    }
+
+    fn loading(fraction: f32, received: u64, total: u64) -> FromWorker {
+        FromWorker::Loading {
+            fraction,
+            stage: String::new(),
+            received,
+            total,
+            from_cache: false,
+        }
+    }
+
+    #[test]
+    fn with_a_shared_cache_one_lane_downloads_and_the_others_read_its_copy() {
+        let mut v = RaceView::new(RaceConfig::default());
+        v.data_cache = Some("mnist-1".into());
+        v.update(Msg::Boot, 0.0);
+        let sent = posts(&worker(&mut v, 1, FromWorker::Ready));
+        assert!(matches!(&sent[0], (1, ToWorker::Load { cache: Some(c), .. }) if c == "mnist-1"));
+        // The second lane is configured but waits for the download.
+        let sent = posts(&worker(&mut v, 0, FromWorker::Ready));
+        assert!(
+            sent.iter()
+                .all(|(_, m)| !matches!(m, ToWorker::Load { .. }))
+        );
+        assert!(matches!(sent[0], (0, ToWorker::Configure { .. })));
+        assert_eq!(v.lane_card(0).status, "waiting for the download");
+        worker(&mut v, 1, loading(0.3, 3_200_000, 11_300_000));
+        assert_eq!(v.status(), "loading MNIST… 3.2 of 11.3 MB");
+        worker(&mut v, 1, configured(1));
+        // Loaded (and so in the cache): the waiting lane loads now.
+        let sent = posts(&worker(&mut v, 1, loaded()));
+        assert!(matches!(
+            &sent[..],
+            [(0, ToWorker::Load { cache: Some(_), .. })]
+        ));
         worker(
             &mut v,
-            1,
+            0,
             FromWorker::Loading {
                 fraction: 0.5,
                 stage: String::new(),
+                received: 11_300_000,
+                total: 11_300_000,
+                from_cache: true,
             },
         );
-        assert_eq!(v.status(), "loading MNIST… 25%");
-        assert_eq!(v.lane_card(1).status, "loading 50%");
+        assert_eq!(
+            v.status(),
+            "loading MNIST… 11.3 MB in from this browser's cache, unpacking"
+        );
+        worker(&mut v, 0, configured(0));
+        worker(&mut v, 0, loaded());
+        assert!(v.can_start());
+    }
+
+    #[test]
+    fn with_a_shared_cache_a_failed_or_crashed_download_is_not_waited_for() {
+        let mut v = RaceView::new(RaceConfig::default());
+        v.data_cache = Some("mnist-1".into());
+        v.update(Msg::Boot, 0.0);
+        worker(&mut v, 0, FromWorker::Ready);
+        worker(&mut v, 1, FromWorker::Ready);
+        // The download fails: the waiting lane shares the failure, with one message.
+        worker(
+            &mut v,
+            0,
+            FromWorker::LoadFailed {
+                message: "data/x.gz: HTTP 404".into(),
+            },
+        );
+        assert!(v.lanes.iter().all(LaneModel::needs_new_worker));
+        assert_eq!(v.errors.len(), 1);
+        // Loading again: new workers, one downloads; it crashes, and the other takes over.
+        v.update(Msg::RestartCrashed, 1.0);
+        worker(&mut v, 0, FromWorker::Ready);
+        worker(&mut v, 1, FromWorker::Ready);
+        assert_eq!(v.lanes[1].worker, WorkerPhase::Waiting);
+        let out = v.update(
+            Msg::WorkerFailed {
+                lane: 0,
+                message: "boom".into(),
+            },
+            2.0,
+        );
+        assert!(matches!(&posts(&out)[..], [(1, ToWorker::Load { .. })]));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod download;
 pub mod inside;
 pub mod lane_dom;
 pub mod lessons_panel;
+pub mod offline;
 pub mod pad;
 pub mod page;
 pub mod post;

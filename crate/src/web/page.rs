@@ -285,8 +285,10 @@ impl App {
         // The URL is read here, once; afterwards the settings flow from the form to the URL.
         let search = dom::window().location().search().unwrap_or_default();
         let parsed = settings::from_query(&search);
+        let mut view = RaceView::with_page(parsed.config, parsed.page);
+        view.data_cache = super::offline::mnist_cache();
         let app = App {
-            view: RaceView::with_page(parsed.config, parsed.page),
+            view,
             workers: Vec::new(),
             lane_doms: Vec::new(),
             form: SettingsForm::find()?,
@@ -329,6 +331,9 @@ impl App {
         }
         if now {
             self.render();
+        }
+        if self.view.can_start() {
+            super::offline::register_service_worker_once();
         }
     }
 

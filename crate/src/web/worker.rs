@@ -89,13 +89,21 @@ fn with_state<R>(f: impl FnOnce(&mut WorkerState) -> R) -> Option<R> {
 
 fn handle(command: ToWorker) {
     match command {
-        ToWorker::Load { base_url } => {
+        ToWorker::Load { base_url, cache } => {
             wasm_bindgen_futures::spawn_local(async move {
                 let started = js_sys::Date::now();
-                let result = data::load(&base_url, |fraction, stage| {
+                let result = data::load(&base_url, cache.as_deref(), |p| {
                     post(&FromWorker::Loading {
-                        fraction,
-                        stage: stage.to_string(),
+                        fraction: p.fraction(),
+                        stage: if p.unpacking {
+                            "unpacking"
+                        } else {
+                            "downloading"
+                        }
+                        .into(),
+                        received: p.received,
+                        total: p.total,
+                        from_cache: p.from_cache,
                     })
                 })
                 .await;
