@@ -1,4 +1,6 @@
 //! Lessons on real MNIST: a short race of each of two lessons, judged from its own reports.
+// Native only: it reads the MNIST files from disk.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
