@@ -227,11 +227,16 @@ fn unit_statistics(r: &mut IntervalReport, t: f64) {
     r.activation_std = vec![if relu { 0.6 } else { 0.09 }; 3];
     r.activation_mean = means;
     r.activation_histogram = hists;
+    // Each lane its own slopes, so that two lanes of one activation draw distinct lines.
+    let lane_scale = 1.0 - 0.1 * r.lane as f32;
     r.mean_abs_slope = if relu {
         vec![0.5, 0.55, 0.6]
     } else {
         vec![0.21, 0.2, 0.19]
-    };
+    }
+    .into_iter()
+    .map(|s| s * lane_scale)
+    .collect();
     r.signal_share = crate::metrics::signal_share(&r.mean_abs_slope);
     r.sparsity = if relu {
         vec![0.5, 0.52, 0.55]
