@@ -187,7 +187,7 @@ pub fn band_note(lanes: &[LaneSeries<'_>]) -> Option<String> {
     let seeds = seeds_phrase(&bands.seeds);
     Some(if live {
         format!(
-            "Shaded: lowest to highest of the {n} finished seed{} ({seeds}), dashed: their mean; solid: the seed running now.",
+            "Shaded: lowest to highest of the {n} finished seed{} ({seeds}), dashed: their mean; solid: the latest seed (racing, or the last to finish).",
             if n == 1 { "" } else { "s" }
         )
     } else {
