@@ -158,6 +158,13 @@ async function checkInk(page, lanes, min = 20) {
   }
 }
 
+/**
+ * The page's problems but one: on a fresh profile's first visit Chromium now and then reports
+ * the lane's MNIST download (`data/*.gz`) as ERR_ABORTED although the data arrives and the race
+ * runs (seen without these charts too; faults.test.mjs filters it the same way).
+ */
+const unexpected = (problems) => problems.filter((p) => !/data\/.*\.gz net::ERR_ABORTED/.test(p));
+
 const waitIntervals = (page, n) => page.waitForFunction((k) =>
   window.wasmBindings.race_reports().every((l) => l.intervals.length >= k), n, { timeout: 120_000, polling: 100 });
 
@@ -201,7 +208,7 @@ test("2 lanes: the three charts draw live in both lanes' colours; their names an
   await page.waitForFunction(() => document.querySelector("[data-testid=chart-signal]").width <= 390 * devicePixelRatio);
   await checkInk(page, 2);
   await screenshot(page, "layer-charts-phone");
-  assert.deepEqual(problems, []);
+  assert.deepEqual(unexpected(problems), []);
   await page.close();
 });
 
@@ -212,9 +219,12 @@ test("4 lanes of a 4 × 128 net, standard init, batch 10, lr 0.1: Sigmoid's top 
   const { page, problems } = await openPage(shared.browser.context, shared.server.url + query);
   await waitReady(page);
   await page.click("[data-testid=start]");
+  // Mid-race, paused so that the page's text can catch up with the reports on a busy machine.
   await waitIntervals(page, 4);
+  await page.click("[data-testid=pause]");
   await checkTables(page);
   await checkInk(page, 4);
+  await page.click("[data-testid=pause]");
   await waitDone(page, 2);
   const lanes = await checkTables(page);
   await checkInk(page, 4);
@@ -236,7 +246,7 @@ test("4 lanes of a 4 × 128 net, standard init, batch 10, lr 0.1: Sigmoid's top 
   assert.match(shown.distributions.name, /Sigmoid: mean output hidden 1 0\.[45]\d, .*hidden 4 0\.[0-2]\d/);
   await page.locator("[data-testid=chart-distributions]").scrollIntoViewIfNeeded();
   await screenshot(page, "layer-charts-4-lanes");
-  assert.deepEqual(problems, []);
+  assert.deepEqual(unexpected(problems), []);
   await page.close();
 });
 
@@ -258,6 +268,6 @@ test("the same Sigmoid net over two epochs of 55,000 images: standard init stays
   assert.ok(glorot.val_accuracy > 0.6, `Glorot init learns: ${glorot.val_accuracy}`);
   const shown = await tables(page);
   assert.ok(shown.distributions.rows.map((r) => r[0]).join(" ").includes("Glorot"), "the lanes are told apart by their init");
-  assert.deepEqual(problems, []);
+  assert.deepEqual(unexpected(problems), []);
   await page.close();
 });
