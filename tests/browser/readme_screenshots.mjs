@@ -1,6 +1,6 @@
 // Regenerates the README's screenshots from a real race in headless Chromium:
-//   node tests/browser/readme_screenshots.mjs [race] [deep] [phone] [inside] [lesson]   (after a
-//   `trunk build --release`; all five without arguments)
+//   node tests/browser/readme_screenshots.mjs [race] [deep] [phone] [inside] [lesson] [layers]
+//   (after a `trunk build --release`; all six without arguments)
 // Not a test: it writes tests/screenshots/*.png.
 import fs from "node:fs";
 import path from "node:path";
@@ -71,6 +71,27 @@ try {
     const file = path.join(out, "lesson.png");
     await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1400, height: 1000 } });
     console.log(file);
+    await page.close();
+  }
+  if (want("layers")) {
+    // The charts inside the networks after Glorot & Bengio's race (README): a 4 × 128 Sigmoid
+    // net with standard and with Glorot initialisation, and ReLU, two epochs of 55,000 images.
+    const query = "?lanes=sigmoid,sigmoid,relu&lane_init=standard,glorot,standard&hidden=128,128,128,128&batch=10&lr=0.1&epochs=2";
+    const { page, problems } = await openPage(browser.context, server.url + query);
+    await waitReady(page);
+    await page.click("[data-testid=start]");
+    await page.waitForFunction(() => window.wasmBindings.race_reports().every((l) => l.epochs.length >= 2),
+      null, { timeout: 600_000, polling: 250 });
+    await page.waitForTimeout(600);
+    const box = (id) => page.evaluate((i) => {
+      const b = document.querySelector(`[data-testid=${i}]`).closest("figure").getBoundingClientRect();
+      return { left: b.left, top: b.top + scrollY, right: b.right, bottom: b.bottom + scrollY };
+    }, id);
+    const [from, to] = [await box("chart-gradients"), await box("chart-distributions")];
+    const file = path.join(out, "layer_charts.png");
+    await page.screenshot({ path: file, fullPage: true,
+      clip: { x: from.left - 8, y: from.top - 8, width: to.right - from.left + 16, height: to.bottom - from.top + 16 } });
+    console.log(`${file}${problems.length ? ` (page problems: ${problems.join("; ")})` : ""}`);
     await page.close();
   }
   if (want("phone")) {

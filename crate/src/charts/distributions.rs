@@ -91,6 +91,23 @@ pub fn flat_share(h: &Histogram, zones: &[FlatZone]) -> Option<f64> {
     Some(flat as f64 / total as f64)
 }
 
+/// Labels at heights `ends` (y pixels, sorted top to bottom) moved apart to at least `gap`:
+/// pushed down, then those pushed past `bottom` moved back up as a stack (rather than piled on
+/// the bottom line).
+fn stack_labels(ends: Vec<(f64, usize)>, gap: f64, bottom: f64) -> Vec<(f64, usize)> {
+    let mut placed: Vec<(f64, usize)> = Vec::with_capacity(ends.len());
+    for (y, i) in ends {
+        let y = placed.last().map_or(y, |&(last, _)| y.max(last + gap));
+        placed.push((y, i));
+    }
+    let mut limit = bottom;
+    for (y, _) in placed.iter_mut().rev() {
+        *y = y.min(limit);
+        limit = *y - gap;
+    }
+    placed
+}
+
 /// Colour of hidden layer `i` of `n` in a lane of colour `c`: from pale (layer 1) to the lane's
 /// own colour (the top hidden layer).
 pub fn layer_color(c: Color, i: usize, n: usize) -> Color {
@@ -431,10 +448,7 @@ impl DistributionsChart {
         // Layer numbers at the lines' ends, pushed apart so they don't overlap.
         ends.sort_by(|a, b| a.0.total_cmp(&b.0));
         let gap = s.px(NOTE_FONT + 1.0);
-        let mut last = f64::NEG_INFINITY;
-        for (y, i) in ends {
-            let y = y.max(last + gap).min(frame.plot.bottom);
-            last = y;
+        for (y, i) in stack_labels(ends, gap, frame.plot.bottom) {
             let c = layer_color(panel.color, i, n).shade(0.8);
             let at = (frame.plot.right + s.px(2.0), y);
             s.text(
@@ -661,6 +675,20 @@ mod tests {
         assert!(chart.legend.notes[1].contains("Sigmoid < 0.05 or > 0.95, ReLU exactly 0"));
         assert!(!chart.is_empty());
         assert!(DistributionsChart::new(&lanes[2..]).is_empty());
+    }
+
+    #[test]
+    fn layer_labels_keep_apart_even_at_the_bottom() {
+        // Apart already: unchanged.
+        assert_eq!(
+            stack_labels(vec![(10.0, 0), (40.0, 1)], 12.0, 100.0),
+            [(10.0, 0), (40.0, 1)]
+        );
+        // Three lines ending on the bottom edge: stacked upwards from it, 12 px apart.
+        assert_eq!(
+            stack_labels(vec![(100.0, 2), (100.0, 0), (100.0, 1)], 12.0, 100.0),
+            [(76.0, 2), (88.0, 0), (100.0, 1)]
+        );
     }
 
     #[test]

@@ -145,7 +145,10 @@ impl SparsityChart {
                     let top = frame.y_px(v).min(base - 1.0);
                     s.rect(Rect::new(px0, top, px1, base), color);
                     let t = format!("{v:.0}");
-                    if s.text_width(&t, NOTE_FONT) <= (px1 - px0) + s.px(4.0) {
+                    // Only where it stays clear of the next bar's label (four lanes on a phone
+                    // leave bars a few pixels wide: "0 0 0 0" would run together).
+                    let pitch = frame.x_px(x0 + half * (k as f64 + 1.0)) - px0;
+                    if s.text_width(&t, NOTE_FONT) + s.px(1.0) <= pitch {
                         let y = (top - s.px(2.0)).max(frame.plot.top + text_h);
                         let ink = if k == 0 { MUTED } else { lane.color.shade(0.7) };
                         s.text(
