@@ -50,6 +50,7 @@ try {
     s.phase = phase;
     samples.push(s);
     log(s);
+    if (problems.length) console.log(`  problems so far: ${problems.join("; ")}`);
     return s;
   };
 

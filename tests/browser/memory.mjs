@@ -167,6 +167,8 @@ export const FIGURES = {
   "workers' JS heaps": (s) => sum(s.workers.map((w) => w.heapMB)),
   "workers' wasm": (s) => sum(s.workers.map((w) => w.wasmMB ?? 0)),
   "Chromium RSS": (s) => s.processes.rssMB,
+  // The renderers: the page's process, which holds its workers, their wasm and the canvases.
+  "renderer RSS": (s) => s.processes.byKind.renderer ?? 0,
   "Chromium Pss": (s) => s.processes.pssMB,
   "DOM nodes": (s) => s.page.nodes,
 };
