@@ -20,8 +20,9 @@ const WHILE_RACING = {
   // not move in 100 epochs of the 10-minute soak: 0.5 MB fails a leak of 25–70 KB per epoch.
   workerWasm: 0.5,
   // The page's wasm memory holds every report of the race (the charts, tables and downloads are
-  // drawn from them): 2.7 MB over the 100 epochs of the soak. 2 MB is 90–280 KB per epoch here.
-  pageWasm: 2,
+  // drawn from them): 27–38 KB per epoch (2.7 MB over the 100 epochs of the soak, 1.2 MB over 31
+  // epochs here), growing in steps as vectors double. Allowed: 1 MB + 60 KB per epoch raced.
+  pageWasm: (epochs) => 1 + 0.06 * epochs,
   // The renderer process (the page, its workers, their wasm, the canvases' pixels): +6 MB over
   // 100 epochs of the soak. 30 MB fails a leak of 1.4–4 MB per epoch.
   rendererRss: 30,
@@ -62,7 +63,9 @@ test("a long race, Start/Reset cycles and rapid settings changes leave memory fl
 
   // The first 20 s are warm-up: MNIST decoded, the JIT, the charts' first frames.
   const afterWarmup = samples.filter((s) => s.t >= 20);
-  const racing = afterWarmup.filter((s) => s.phase === "race");
+  // One race: on a fast host the 100 epochs could end within the 75 s, and Race again rebuilds the
+  // lanes (see AFTER_THE_RACE).
+  const racing = afterWarmup.filter((s) => s.phase === "race" && s.races === 1);
   const whileRacing = growth(racing), overall = growth(afterWarmup);
   console.log(sampleTable(samples));
   console.log(growthTable(overall));
@@ -70,7 +73,7 @@ test("a long race, Start/Reset cycles and rapid settings changes leave memory fl
   fs.writeFileSync(path.join(ARTIFACTS, "soak-short.json"),
     JSON.stringify({ samples, whileRacing, overall, cycles, final, fresh }, null, 2));
 
-  assert.ok(racing.length >= 3, `${racing.length} samples while racing after the warm-up`);
+  assert.ok(racing.length >= 3, `${racing.length} samples of the first race after the warm-up`);
   assert.ok(racing.at(-1).epochs.every((e) => e >= 5), `the lanes raced: ${racing.at(-1).epochs} epochs`);
   assert.ok(samples.every((s) => s.workers.length === 2 && s.workers.every((w) => w.wasmMB > 50)),
     "both workers answered every sample, each with MNIST in its wasm memory");
@@ -86,7 +89,9 @@ test("a long race, Start/Reset cycles and rapid settings changes leave memory fl
     const heaps = afterWarmup.map((s) => s.workers[i].heapMB);
     assert.ok(Math.max(...heaps) - heaps[0] <= HEAPS.worker, `worker ${i}'s JS heap: ${heaps.join(", ")} MB`);
   }
-  assert.ok(whileRacing["page wasm"].change <= WHILE_RACING.pageWasm, `page wasm ${JSON.stringify(whileRacing["page wasm"])}`);
+  const epochsRaced = Math.max(...endOfRace.epochs.map((e, i) => e - first.epochs[i]));
+  assert.ok(whileRacing["page wasm"].change <= WHILE_RACING.pageWasm(epochsRaced),
+    `page wasm over ${epochsRaced} epochs ${JSON.stringify(whileRacing["page wasm"])}`);
   assert.ok(whileRacing["renderer RSS"].change <= WHILE_RACING.rendererRss,
     `renderer RSS while racing ${JSON.stringify(whileRacing["renderer RSS"])}`);
   assert.ok(overall["page JS heap"].max - first.page.heapMB <= HEAPS.page, `page JS heap ${JSON.stringify(overall["page JS heap"])}`);
