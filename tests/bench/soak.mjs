@@ -1,4 +1,4 @@
-// Soak benchmark (a script, not a test: it takes about 13 minutes with the defaults). The page
+// Soak benchmark (a script, not a test: it takes about 11 minutes with the defaults). The page
 // races for a long time (the study's defaults with 100 epochs on all 55,000 images; when a race
 // ends before the time is up, Race again) while the memory of the page, of its lanes' workers
 // and of the Chromium processes is sampled (see tests/browser/memory.mjs for how); then Start/Reset
