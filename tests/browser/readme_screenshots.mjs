@@ -30,7 +30,12 @@ try {
       .every((e) => /^\d$/.test(e.textContent)), null, { timeout: 10_000 });
     await page.waitForTimeout(400);
     const file = path.join(out, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    // The top of the page down to the first four charts: the lessons, the settings, the lane
+    // cards (with their reading of the drawn digit) and the race's charts. The whole page is
+    // several screens long since the views inside the networks.
+    const bottom = await page.evaluate(() => Math.max(...["loss", "accuracy", "gradients", "units"].map((c) =>
+      document.querySelector(`[data-testid=chart-${c}]`).closest("figure, section, div").getBoundingClientRect().bottom + scrollY)));
+    await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: 0, width: 1400, height: Math.ceil(bottom + 16) } });
     console.log(`${file}${problems.length ? ` (page problems: ${problems.join("; ")})` : ""}`);
     await page.close();
   }
