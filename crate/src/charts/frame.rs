@@ -34,6 +34,48 @@ pub fn epoch_axis(end: f64, name: &str, plot_width_css: f64) -> Axis {
     }
 }
 
+/// A y axis of shares, 0–100%, with ticks at least 26 CSS px apart (the bar charts per layer).
+pub fn percent_axis(plot_height_css: f64, name: &str) -> Axis {
+    Axis {
+        range: (0.0, 100.0),
+        ticks: linear_ticks(
+            0.0,
+            100.0,
+            ((plot_height_css / 26.0).floor() as usize).max(2),
+            "%",
+        ),
+        minor: Vec::new(),
+        name: name.into(),
+        grid: true,
+    }
+}
+
+/// The x axis of the bar charts per hidden layer: a group per layer, "hidden 1" … "hidden n".
+pub fn hidden_layer_axis(layers: usize) -> Axis {
+    Axis {
+        range: (0.5, layers.max(1) as f64 + 0.5),
+        ticks: (1..=layers)
+            .map(|i| (i as f64, format!("hidden {i}")))
+            .collect(),
+        minor: Vec::new(),
+        name: "hidden layer (input side → output side) →".into(),
+        grid: false,
+    }
+}
+
+/// Where `v` sits on a log10 axis spanning `range`: zero (or tiny) values on the bottom edge,
+/// huge ones on the top edge, NaN nowhere.
+pub fn log_y(v: f32, range: (f64, f64)) -> f64 {
+    let v = f64::from(v);
+    if v.is_nan() {
+        f64::NAN
+    } else if v > 0.0 {
+        v.log10().clamp(range.0, range.1)
+    } else {
+        range.0
+    }
+}
+
 /// A laid-out chart frame, in device pixels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {

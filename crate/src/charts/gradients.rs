@@ -3,7 +3,7 @@
 //! legend gives L1/Ln, the share of the output layer's gradient that reaches the first layer:
 //! tiny for a deep Sigmoid net (vanishing gradients), near 1 for ReLU.
 
-use super::frame::{Axis, Frame};
+use super::frame::{Axis, Frame, log_y};
 use super::lanes::LaneSeries;
 use super::legend::{Legend, Swatch};
 use super::painter::{Color, Painter, Rect};
@@ -172,14 +172,7 @@ impl GradientsChart {
     /// Where a norm sits on the y axis (log10): zero (or tiny) norms on the bottom edge, huge
     /// ones on the top edge, NaN nowhere.
     pub fn y_of(&self, v: f32) -> f64 {
-        let v = f64::from(v);
-        if v.is_nan() {
-            f64::NAN
-        } else if v > 0.0 {
-            v.log10().clamp(self.y_range.0, self.y_range.1)
-        } else {
-            self.y_range.0
-        }
+        log_y(v, self.y_range)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -4,7 +4,7 @@
 //! output); dashed, each layer's own mean |f′(z)|. Sigmoid's f′ ≤ ¼ makes the solid line fall
 //! at least fourfold per layer; ReLU's stays near ½ per layer.
 
-use super::frame::{Axis, Frame};
+use super::frame::{Axis, Frame, log_y};
 use super::lanes::LaneSeries;
 use super::legend::{Legend, Swatch};
 use super::painter::{Color, Painter, Rect};
@@ -107,14 +107,7 @@ impl SignalChart {
 
     /// Where a value sits on the y axis (log10): zero on the bottom edge, NaN nowhere.
     pub fn y_of(&self, v: f32) -> f64 {
-        let v = f64::from(v);
-        if v.is_nan() {
-            f64::NAN
-        } else if v > 0.0 {
-            v.log10().clamp(self.y_range.0, self.y_range.1)
-        } else {
-            self.y_range.0
-        }
+        log_y(v, self.y_range)
     }
 
     /// Draws the chart; returns the plot rectangle (`None` when the painter is too small).

@@ -4,13 +4,12 @@
 //! dead units — 0 on *every* probe image. A sparse layer is healthy (each image uses its own
 //! half of the units); a dead unit never learns again.
 
-use super::frame::{Axis, Frame};
+use super::frame::{Frame, hidden_layer_axis, percent_axis};
 use super::lanes::LaneSeries;
 use super::legend::{Legend, Swatch};
 use super::painter::{Color, HAlign, Painter, Rect, VAlign};
 use super::surface::Surface;
 use super::theme::{MUTED, NOTE_FONT, WAITING};
-use super::ticks::linear_ticks;
 
 /// One lane's latest probe, as fractions per hidden layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,22 +97,8 @@ impl SparsityChart {
     pub fn draw(&self, p: &mut dyn Painter, dpr: f64) -> Option<Rect> {
         let mut s = Surface::open(p, dpr)?;
         let layers = self.layers;
-        let y_axis = |h: f64| Axis {
-            range: (0.0, 100.0),
-            ticks: linear_ticks(0.0, 100.0, ((h / 26.0).floor() as usize).max(2), "%"),
-            minor: Vec::new(),
-            name: "↑ share of a layer's outputs or units".into(),
-            grid: true,
-        };
-        let x_axis = |_w: f64| Axis {
-            range: (0.5, layers.max(1) as f64 + 0.5),
-            ticks: (1..=layers)
-                .map(|i| (i as f64, format!("hidden {i}")))
-                .collect(),
-            minor: Vec::new(),
-            name: "hidden layer (input side → output side) →".into(),
-            grid: false,
-        };
+        let y_axis = |h: f64| percent_axis(h, "↑ share of a layer's outputs or units");
+        let x_axis = |_w: f64| hidden_layer_axis(layers);
         let size = (s.width, s.height);
         let frame = Frame::layout(s.measure(), size, s.dpr, &self.legend, &y_axis, &x_axis);
         frame.draw(&mut s, &self.legend);

@@ -2,13 +2,12 @@
 //! of (unit, probe image) pairs that pass almost no gradient, solid for units inactive on every
 //! probe image (dead).
 
-use super::frame::{Axis, Frame};
+use super::frame::{Frame, hidden_layer_axis, percent_axis};
 use super::lanes::LaneSeries;
 use super::legend::{Legend, Swatch};
 use super::painter::{Color, HAlign, Painter, Rect, VAlign};
 use super::surface::Surface;
 use super::theme::{MUTED, NOTE_FONT, WAITING};
-use super::ticks::linear_ticks;
 
 /// One lane's latest probe, in % per hidden layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,22 +112,8 @@ impl UnitsChart {
     pub fn draw(&self, p: &mut dyn Painter, dpr: f64) -> Option<Rect> {
         let mut s = Surface::open(p, dpr)?;
         let layers = self.layers;
-        let y_axis = |h: f64| Axis {
-            range: (0.0, 100.0),
-            ticks: linear_ticks(0.0, 100.0, ((h / 26.0).floor() as usize).max(2), "%"),
-            minor: Vec::new(),
-            name: "↑ share inactive".into(),
-            grid: true,
-        };
-        let x_axis = |_w: f64| Axis {
-            range: (0.5, layers.max(1) as f64 + 0.5),
-            ticks: (1..=layers)
-                .map(|i| (i as f64, format!("hidden {i}")))
-                .collect(),
-            minor: Vec::new(),
-            name: "hidden layer (input side → output side) →".into(),
-            grid: false,
-        };
+        let y_axis = |h: f64| percent_axis(h, "↑ share inactive");
+        let x_axis = |_w: f64| hidden_layer_axis(layers);
         let size = (s.width, s.height);
         let frame = Frame::layout(s.measure(), size, s.dpr, &self.legend, &y_axis, &x_axis);
         frame.draw(&mut s, &self.legend);

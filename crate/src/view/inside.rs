@@ -4,7 +4,7 @@
 //! the keyboard path through the receptive fields.
 
 use super::race::RaceView;
-use super::summaries::ChartTable;
+use super::summaries::{ChartTable, pct};
 use crate::charts::confusion::{ConfusionSource, ConfusionView};
 use crate::charts::curve::{CurveSource, CurveView};
 use crate::charts::fields::{FieldsSource, FieldsView, signed};
@@ -100,14 +100,6 @@ pub fn step_selection(view: &RaceView, delta: isize) -> Option<(usize, usize)> {
         None => 0,
     };
     Some(all[next as usize])
-}
-
-fn pct(v: f32) -> String {
-    if v.is_finite() {
-        format!("{:.1}%", 100.0 * v)
-    } else {
-        "—".into()
-    }
 }
 
 /// The receptive fields' text alternative: per lane, the watched units, the dead ones and the

@@ -3,18 +3,10 @@
 //! lane's latest report, as [`super::summaries`] does for the first four.
 
 use super::race::RaceView;
-use super::summaries::ChartTable;
+use super::summaries::{ChartTable, pct};
 use crate::charts::distributions::{flat_share, flat_zones};
 use crate::charts::signal::share_pct;
 use crate::report::IntervalReport;
-
-fn pct(v: f32) -> String {
-    if v.is_finite() {
-        format!("{:.1}%", 100.0 * v)
-    } else {
-        "—".into()
-    }
-}
 
 fn two(v: f32) -> String {
     if v.is_finite() {

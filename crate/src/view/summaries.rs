@@ -47,7 +47,7 @@ pub fn escape_html(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn pct(v: f32) -> String {
+pub(super) fn pct(v: f32) -> String {
     if v.is_finite() {
         format!("{:.1}%", 100.0 * v)
     } else {
