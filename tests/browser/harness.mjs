@@ -162,6 +162,24 @@ export const canvasPrint = (page, testid) =>
     return `${url.length}:${h}`;
   }, testid);
 
+const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+
+/** A canvas's pixels within `tol` of each colour (#rrggbb), and the share that is not white. */
+export const canvasInk = (page, testid, colors, tol = 6) =>
+  page.evaluate(({ id, cs, tol }) => {
+    const c = document.querySelector(`[data-testid=${id}]`);
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const counts = cs.map(() => 0);
+    let inked = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) inked++;
+      cs.forEach((rgb, k) => {
+        if (Math.abs(d[i] - rgb[0]) <= tol && Math.abs(d[i + 1] - rgb[1]) <= tol && Math.abs(d[i + 2] - rgb[2]) <= tol) counts[k]++;
+      });
+    }
+    return { counts, inked: inked / (d.length / 4) };
+  }, { id: testid, cs: colors.map(hex), tol });
+
 /** Draws polylines (pad coordinates, 280 × 280) on the pad with real mouse events. */
 export async function drawStrokes(page, strokes) {
   // Mouse events only reach what is inside the viewport.

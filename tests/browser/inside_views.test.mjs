@@ -6,29 +6,11 @@
 // canvases' pixels.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openPage, screenshot, waitReady, useBrowser } from "./harness.mjs";
+import { canvasInk, openPage, screenshot, waitReady, useBrowser } from "./harness.mjs";
 
 const shared = useBrowser();
 
 const views = (page) => page.evaluate(() => window.wasmBindings.inside_views());
-
-const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-
-/** Pixels of a canvas within `tol` of each colour (#rrggbb), and the share that is not white. */
-const ink = (page, testid, colors, tol = 6) =>
-  page.evaluate(({ id, cs, tol }) => {
-    const c = document.querySelector(`[data-testid=${id}]`);
-    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    const counts = cs.map(() => 0);
-    let inked = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) inked++;
-      cs.forEach((rgb, k) => {
-        if (Math.abs(d[i] - rgb[0]) <= tol && Math.abs(d[i + 1] - rgb[1]) <= tol && Math.abs(d[i + 2] - rgb[2]) <= tol) counts[k]++;
-      });
-    }
-    return { counts, inked: inked / (d.length / 4) };
-  }, { id: testid, cs: colors.map(hex), tol });
 
 /** Waits until every lane sent its receptive fields. */
 const waitFields = (page, lanes) => page.waitForFunction((n) => {
@@ -73,7 +55,7 @@ test("2 lanes: receptive fields draw and enlarge on click, the digit sits on the
   // Tiles on the diverging scale: full blue (#2166ac) or orange (#b35806) where a lane's largest
   // weights are, and each lane's swatch in its colour.
   await page.waitForFunction(() => document.querySelector("[data-testid=inside-fields]").getAttribute("aria-label").includes("Receptive fields of the first layer"));
-  const fieldInk = await ink(page, "inside-fields", [orange, blue, "#2166ac", "#b35806"], 40);
+  const fieldInk = await canvasInk(page, "inside-fields", [orange, blue, "#2166ac", "#b35806"], 40);
   assert.ok(fieldInk.inked > 0.1, `the fields cover ${fieldInk.inked} of the canvas`);
   assert.ok(fieldInk.counts.every((n) => n > 20), `lane and scale colours: ${fieldInk.counts}`);
 
@@ -104,7 +86,7 @@ test("2 lanes: receptive fields draw and enlarge on click, the digit sits on the
   for (const p of v.curve.panels) assert.ok(p.inactive >= 0 && p.inactive <= 1);
   await page.waitForFunction(() => /Sigmoid .* hidden units saturated/.test(document.querySelector("[data-testid=inside-curve]").getAttribute("aria-label")));
   // The layers' dots (viridis purple and blue-violet) and the lanes' swatches are on the canvas.
-  const curveInk = await ink(page, "inside-curve", ["#440154", "#414487", orange, blue], 30);
+  const curveInk = await canvasInk(page, "inside-curve", ["#440154", "#414487", orange, blue], 30);
   assert.ok(curveInk.counts.every((n) => n > 10), `layer and lane colours: ${curveInk.counts}`);
   const rows = await page.$$eval("[data-testid=table-curve] tbody tr", (r) => r.length);
   assert.equal(rows, 4, "a row per lane and layer");
@@ -116,7 +98,7 @@ test("2 lanes: receptive fields draw and enlarge on click, the digit sits on the
   checkConfusion(v.confusion);
   assert.deepEqual([v.confusion.a.label, v.confusion.b.label], ["Sigmoid", "ReLU"]);
   await page.waitForFunction(() => /Test-set confusion at epoch \d/.test(document.querySelector("[data-testid=inside-confusion]").getAttribute("aria-label")));
-  const confusionInk = await ink(page, "inside-confusion", [orange, blue], 6);
+  const confusionInk = await canvasInk(page, "inside-confusion", [orange, blue], 6);
   assert.ok(confusionInk.counts.every((n) => n > 50), `lane colours: ${confusionInk.counts}`);
   const table = await page.$$eval("[data-testid=table-confusion] tbody tr", (r) => r.map((tr) => [...tr.children].map((c) => c.textContent)));
   assert.equal(table.length, 2);
@@ -166,9 +148,9 @@ test("4 lanes of a deep net: four panels and field blocks; deep Sigmoid's top la
   // ReLU units that are off sit at f = 0 exactly.
   assert.ok(relu.f.flat().filter((f) => f === 0).length > 0);
   const colors = v.fields.lanes.map((l) => l.color);
-  const fieldInk = await ink(page, "inside-fields", colors, 6);
+  const fieldInk = await canvasInk(page, "inside-fields", colors, 6);
   assert.ok(fieldInk.counts.every((n) => n > 20), `four lane colours: ${fieldInk.counts}`);
-  const curveInk = await ink(page, "inside-curve", ["#440154", "#2a788e", "#7ad151"], 30);
+  const curveInk = await canvasInk(page, "inside-curve", ["#440154", "#2a788e", "#7ad151"], 30);
   assert.ok(curveInk.counts.every((n) => n > 10), `layer colours: ${curveInk.counts}`);
   checkConfusion(v.confusion);
   await screenshot(page, "inside-4-lanes");

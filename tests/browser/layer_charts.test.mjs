@@ -8,7 +8,7 @@
 // the same net with Glorot initialisation learns.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openPage, screenshot, waitReady, useBrowser, reports, canvasPrint } from "./harness.mjs";
+import { canvasInk, openPage, screenshot, waitReady, useBrowser, reports, canvasPrint } from "./harness.mjs";
 
 const shared = useBrowser();
 
@@ -16,21 +16,8 @@ const CHARTS = ["distributions", "signal", "sparsity"];
 // The lanes' colours (Okabe–Ito), `LANE_COLORS` in crate/src/charts/theme.rs.
 const LANE_COLORS = ["#e69f00", "#0072b2", "#009e73", "#cc79a7"];
 
-const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-
 /** Pixels of a canvas within `tol` of each colour (#rrggbb). */
-const ink = (page, testid, colors, tol = 6) =>
-  page.evaluate(({ id, cs, tol }) => {
-    const c = document.querySelector(`[data-testid=${id}]`);
-    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    const counts = cs.map(() => 0);
-    for (let i = 0; i < d.length; i += 4) {
-      cs.forEach((rgb, k) => {
-        if (Math.abs(d[i] - rgb[0]) <= tol && Math.abs(d[i + 1] - rgb[1]) <= tol && Math.abs(d[i + 2] - rgb[2]) <= tol) counts[k]++;
-      });
-    }
-    return counts;
-  }, { id: testid, cs: colors.map(hex), tol });
+const ink = async (page, testid, colors, tol = 6) => (await canvasInk(page, testid, colors, tol)).counts;
 
 // Numbers as Rust's `format!` writes them: `{:.d}` rounds the exact binary value, an exact tie
 // to even (JavaScript's toFixed rounds ties up: 6.25 → "6.3" where the page shows "6.2").
@@ -158,13 +145,6 @@ async function checkInk(page, lanes, min = 20) {
   }
 }
 
-/**
- * The page's problems but one: on a fresh profile's first visit Chromium now and then reports
- * the lane's MNIST download (`data/*.gz`) as ERR_ABORTED although the data arrives and the race
- * runs (seen without these charts too; faults.test.mjs filters it the same way).
- */
-const unexpected = (problems) => problems.filter((p) => !/data\/.*\.gz net::ERR_ABORTED/.test(p));
-
 const waitIntervals = (page, n) => page.waitForFunction((k) =>
   window.wasmBindings.race_reports().every((l) => l.intervals.length >= k), n, { timeout: 120_000, polling: 100 });
 
@@ -208,7 +188,7 @@ test("2 lanes: the three charts draw live in both lanes' colours; their names an
   await page.waitForFunction(() => document.querySelector("[data-testid=chart-signal]").width <= 390 * devicePixelRatio);
   await checkInk(page, 2);
   await screenshot(page, "layer-charts-phone");
-  assert.deepEqual(unexpected(problems), []);
+  assert.deepEqual(problems, []);
   await page.close();
 });
 
@@ -246,7 +226,7 @@ test("4 lanes of a 4 × 128 net, standard init, batch 10, lr 0.1: Sigmoid's top 
   assert.match(shown.distributions.name, /Sigmoid: mean output hidden 1 0\.[45]\d, .*hidden 4 0\.[0-2]\d/);
   await page.locator("[data-testid=chart-distributions]").scrollIntoViewIfNeeded();
   await screenshot(page, "layer-charts-4-lanes");
-  assert.deepEqual(unexpected(problems), []);
+  assert.deepEqual(problems, []);
   await page.close();
 });
 
@@ -268,6 +248,6 @@ test("the same Sigmoid net over two epochs of 55,000 images: standard init stays
   assert.ok(glorot.val_accuracy > 0.6, `Glorot init learns: ${glorot.val_accuracy}`);
   const shown = await tables(page);
   assert.ok(shown.distributions.rows.map((r) => r[0]).join(" ").includes("Glorot"), "the lanes are told apart by their init");
-  assert.deepEqual(unexpected(problems), []);
+  assert.deepEqual(problems, []);
   await page.close();
 });
