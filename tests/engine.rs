@@ -36,7 +36,7 @@ fn run_sliced(config: &RaceConfig, lane: usize, slice: usize) -> Vec<LaneEvent> 
 
 #[test]
 fn same_seed_gives_identical_reports_however_the_work_is_sliced() {
-    // GELU keeps its pre-activations: that path too.
+    // GELU keeps its slopes in the workspace: that path too.
     let config = RaceConfig {
         activations: vec![Activation::Sigmoid, Activation::Relu, Activation::Gelu],
         ..small_config()

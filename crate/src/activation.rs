@@ -2,9 +2,11 @@
 //!
 //! Each activation is applied in place to a layer's pre-activations z. For six of the eight the
 //! output a = f(z) alone determines the derivative (Sigmoid, Tanh, ReLU, Leaky ReLU, ELU and
-//! Softplus are monotonic), so the backward pass needs no copy of z. GELU and SiLU are not
-//! monotonic — two inputs can give the same output with different slopes — so for them the
-//! [`Workspace`](crate::network::Workspace) also keeps z ([`Activation::needs_pre_activation`]).
+//! Softplus are monotonic), so the backward pass and the unit probe compute f′ from the outputs,
+//! which is cheap. GELU and SiLU are not monotonic — two inputs can give the same output with
+//! different slopes — and their f′ costs an exponential, so for them the forward pass keeps f′(z),
+//! computed together with f(z), in the [`Workspace`](crate::network::Workspace)
+//! ([`Activation::keeps_slopes`], [`Activation::apply_keeping_slopes`]).
 //!
 //! The exponentials, logarithms and the error function are written out ([`fast_exp`],
 //! `ln_1p`, `gaussian_tail`) as plain arithmetic instead of libm calls, so that the loops over a
@@ -108,9 +110,11 @@ impl Activation {
         matches!(self, Activation::Relu | Activation::LeakyRelu)
     }
 
-    /// Whether the backward pass needs the pre-activations z because the output does not
-    /// determine f′ (GELU and SiLU).
-    pub fn needs_pre_activation(self) -> bool {
+    /// Whether the forward pass keeps f′(z) for the backward pass and the probe, because the
+    /// output does not determine it (GELU and SiLU). Computing it there, from the exponential
+    /// that f(z) needs anyway, is what makes it cheap: afterwards only z could give it, at the
+    /// price of a second exponential per value.
+    pub fn keeps_slopes(self) -> bool {
         matches!(self, Activation::Gelu | Activation::Silu)
     }
 
@@ -177,17 +181,33 @@ impl Activation {
         }
     }
 
-    /// Multiplies the upstream gradient `grad` in place by f′, where `out` = f(z) is the
-    /// forward output of the same units and `pre` their pre-activations z, which must be given
-    /// when [`Activation::needs_pre_activation`] (and is not read otherwise).
+    /// Like [`Activation::apply`], and also writes f′(z) of each unit into `slopes`. GELU and
+    /// SiLU get both from one exponential; the others compute f′ from the output.
     #[inline]
-    pub fn backprop(self, out: &[f32], pre: Option<&[f32]>, grad: &mut [f32], leaky_slope: f32) {
+    pub fn apply_keeping_slopes(self, z: &mut [f32], slopes: &mut [f32], leaky_slope: f32) {
+        debug_assert_eq!(z.len(), slopes.len());
+        match self {
+            Activation::Gelu => apply_fused(gelu, z, slopes),
+            Activation::Silu => apply_fused(silu, z, slopes),
+            _ => {
+                self.apply(z, leaky_slope);
+                self.slopes(z, None, slopes, leaky_slope);
+            }
+        }
+    }
+
+    /// Multiplies the upstream gradient `grad` in place by f′, where `out` = f(z) is the
+    /// forward output of the same units and `kept` the slopes f′(z) that
+    /// [`Activation::apply_keeping_slopes`] wrote for them, which must be given when
+    /// [`Activation::keeps_slopes`] (and is not read otherwise).
+    #[inline]
+    pub fn backprop(self, out: &[f32], kept: Option<&[f32]>, grad: &mut [f32], leaky_slope: f32) {
         debug_assert_eq!(out.len(), grad.len());
         let len = grad.len();
-        let pre = || {
-            let z = pre.expect("GELU and SiLU need the pre-activations for backprop");
-            debug_assert_eq!(z.len(), len);
-            z
+        let kept = || {
+            let d = kept.expect("GELU and SiLU need the slopes kept by the forward pass");
+            debug_assert_eq!(d.len(), len);
+            d
         };
         match self {
             Activation::Sigmoid => grad
@@ -215,14 +235,9 @@ impl Activation {
                 .iter_mut()
                 .zip(out)
                 .for_each(|(g, &a)| *g *= softplus_slope(a)),
-            Activation::Gelu => grad
-                .iter_mut()
-                .zip(pre())
-                .for_each(|(g, &z)| *g *= gelu(z).1),
-            Activation::Silu => grad
-                .iter_mut()
-                .zip(pre())
-                .for_each(|(g, &z)| *g *= silu(z).1),
+            Activation::Gelu | Activation::Silu => {
+                grad.iter_mut().zip(kept()).for_each(|(g, &d)| *g *= d)
+            }
         }
     }
 
@@ -276,12 +291,12 @@ impl Activation {
         }
     }
 
-    /// Writes f′ of each unit into `slopes`, from the outputs, or from the pre-activations
-    /// `pre` where [`Activation::needs_pre_activation`].
+    /// Writes f′ of each unit into `slopes`, from the outputs, or copied from the slopes `kept`
+    /// by the forward pass where [`Activation::keeps_slopes`].
     #[inline]
-    pub fn slopes(self, out: &[f32], pre: Option<&[f32]>, slopes: &mut [f32], leaky_slope: f32) {
+    pub fn slopes(self, out: &[f32], kept: Option<&[f32]>, slopes: &mut [f32], leaky_slope: f32) {
         slopes.fill(1.0);
-        self.backprop(out, pre, slopes, leaky_slope);
+        self.backprop(out, kept, slopes, leaky_slope);
     }
 
     /// Whether a unit with output `a` and derivative `slope` = f′(z) passes (almost) no
@@ -294,6 +309,17 @@ impl Activation {
             slope.abs() < INACTIVE_SLOPE_SHARE * self.max_slope()
         }
     }
+}
+
+/// Replaces each z by f(z) and writes f′(z) beside it, for an `f` giving both. Generic rather
+/// than a function pointer, so that `f` is inlined and the loop vectorizes.
+#[inline]
+fn apply_fused(f: impl Fn(f32) -> (f32, f32), z: &mut [f32], slopes: &mut [f32]) {
+    z.iter_mut().zip(slopes).for_each(|(v, d)| {
+        let (a, slope) = f(*v);
+        *v = a;
+        *d = slope;
+    });
 }
 
 /// σ(z) = 1 / (1 + e^−z). With [`fast_exp`] clamping its argument, e^−z stays finite, so this
@@ -520,15 +546,18 @@ mod tests {
                     (numeric - analytic as f64).abs() < 1e-3,
                     "{act}: z={z} numeric={numeric} analytic={analytic}"
                 );
-                if !act.needs_pre_activation() {
+                if !act.keeps_slopes() {
                     assert_eq!(act.derivative_from_output(out, 0.01), analytic, "{act}");
                 }
-                let mut g = [1.0f32];
-                act.backprop(&[out], Some(&[z as f32]), &mut g, 0.01);
-                assert!((g[0] - analytic).abs() < 1e-6, "{act}");
                 let mut applied = [z as f32];
                 act.apply(&mut applied, 0.01);
                 assert_eq!(applied[0], out);
+                let (mut a, mut kept) = ([z as f32], [f32::NAN]);
+                act.apply_keeping_slopes(&mut a, &mut kept, 0.01);
+                assert_eq!((a[0], kept[0]), (out, analytic), "{act}");
+                let mut g = [1.5f32];
+                act.backprop(&[out], Some(&kept), &mut g, 0.01);
+                assert_eq!(g[0], 1.5 * analytic, "{act}");
             }
         }
     }
@@ -735,14 +764,50 @@ mod tests {
                 assert!(a >= lo - 1e-6, "{act}: {a} below {lo}");
             }
             let mut slopes = [0.0; 3];
-            let out = [-0.5f32, 0.2, 3.0].map(|z| act.eval(z, 0.01).0);
-            act.slopes(&out, Some(&[-0.5, 0.2, 3.0]), &mut slopes, 0.01);
+            let (mut out, mut kept) = ([-0.5f32, 0.2, 3.0], [0.0; 3]);
+            act.apply_keeping_slopes(&mut out, &mut kept, 0.01);
+            act.slopes(&out, Some(&kept), &mut slopes, 0.01);
             for (s, z) in slopes.iter().zip([-0.5f32, 0.2, 3.0]) {
-                assert!((s - act.derivative(z, 0.01)).abs() < 1e-6, "{act}");
+                assert_eq!(*s, act.derivative(z, 0.01), "{act}");
             }
         }
         assert_eq!(Activation::Gelu.formula(), "x·Φ(x)");
         assert_eq!(Activation::ALL.len(), 8);
-        assert!(Activation::Gelu.needs_pre_activation() && !Activation::Elu.needs_pre_activation());
+        let keeping: Vec<_> = Activation::ALL
+            .into_iter()
+            .filter(|a| a.keeps_slopes())
+            .collect();
+        assert_eq!(keeping, [Activation::Gelu, Activation::Silu]);
+    }
+
+    #[test]
+    fn kept_slopes_are_the_derivative_at_each_input() {
+        // 203 values: the vectorized body of the loops and their scalar tail both run.
+        let z: Vec<f32> = (-100..=100)
+            .map(|i| i as f32 * 0.07)
+            .chain([-1e30, 1e30])
+            .collect();
+        for act in Activation::ALL {
+            let mut out = z.clone();
+            let mut kept = vec![f32::NAN; z.len()];
+            act.apply_keeping_slopes(&mut out, &mut kept, 0.01);
+            let mut plain = z.clone();
+            act.apply(&mut plain, 0.01);
+            assert_eq!(out, plain, "{act}: outputs differ from apply's");
+            for ((&z, &a), &d) in z.iter().zip(&out).zip(&kept) {
+                assert_eq!((a, d), act.eval(z, 0.01), "{act} at z = {z}");
+            }
+            // The probe's slopes and backprop's factor are the kept ones, bit for bit.
+            let mut slopes = vec![0.0; z.len()];
+            act.slopes(&out, Some(&kept), &mut slopes, 0.01);
+            assert_eq!(slopes, kept, "{act}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "kept by the forward pass")]
+    fn gelu_backprop_without_kept_slopes_panics() {
+        let mut g = [1.0f32];
+        Activation::Gelu.backprop(&[0.3], None, &mut g, 0.01);
     }
 }

@@ -165,8 +165,9 @@ pub fn quantise(p: f32) -> u8 {
 /// The hidden units over the first `n` samples of the last forward pass of `ws`: activity,
 /// output statistics and slopes of each hidden layer.
 ///
-/// GELU and SiLU need the pre-activations for f′: `ws` keeps them for those (see
-/// [`Workspace::new`]).
+/// The slopes f′ are the ones the forward pass kept where the activation keeps them (GELU and
+/// SiLU: recomputing them would cost an exponential per value, see
+/// [`crate::Activation::keeps_slopes`]), and computed from the outputs otherwise.
 pub fn probe_units(net: &Mlp, ws: &Workspace, n: usize) -> Probe {
     let hidden = net.layers.len() - 1;
     let act = net.activation;
@@ -175,15 +176,27 @@ pub fn probe_units(net: &Mlp, ws: &Workspace, n: usize) -> Probe {
         images: n,
         ..Probe::default()
     };
+    // Scratch for the slopes computed from the outputs; none when the workspace has them.
     let widest = net.layers[..hidden].iter().map(|l| l.outputs()).max();
-    let mut slopes = vec![0.0f32; widest.unwrap_or(0) * n];
+    let scratch_len = if ws.keeps_slopes() {
+        0
+    } else {
+        widest.unwrap_or(0) * n
+    };
+    let mut scratch = vec![0.0f32; scratch_len];
     let relu_family = act.is_relu_family();
     let threshold = INACTIVE_SLOPE_SHARE * act.max_slope();
     for l in 0..hidden {
         let width = net.layers[l].outputs();
         let outputs = ws.hidden_outputs(l, n);
-        let slopes = &mut slopes[..width * n];
-        act.slopes(outputs, ws.hidden_pre_activations(l, n), slopes, slope);
+        let slopes: &[f32] = match ws.hidden_slopes(l, n) {
+            Some(kept) => kept,
+            None => {
+                let slopes = &mut scratch[..width * n];
+                act.slopes(outputs, None, slopes, slope);
+                slopes
+            }
+        };
         let (lo, hi) = act.histogram_range();
         let mut histogram = Histogram::new(lo, hi, Histogram::BINS);
         histogram.add_all(outputs);
@@ -430,6 +443,27 @@ mod tests {
         // The unit at f′ = 0 passes no gradient on every image: dead by the 1% rule.
         assert_eq!(p.dead_units, vec![vec![true, false]]);
         assert_eq!(p.activation_histogram[0].counts[6], 3);
+    }
+
+    #[test]
+    fn probe_slopes_of_gelu_and_silu_are_f_prime_at_each_layers_pre_activations() {
+        // Both sides of each dip, in two layers of different widths.
+        let biases: [&[f32]; 2] = [&[-3.0, -0.5, 1.5], &[-1.0, 0.7]];
+        for act in [Activation::Gelu, Activation::Silu] {
+            let p = probe_of(&constant_net(act, &biases), 4);
+            for (l, z) in biases.iter().enumerate() {
+                let expected = z
+                    .iter()
+                    .map(|&z| act.derivative(z, 0.01).abs())
+                    .sum::<f32>()
+                    / z.len() as f32;
+                assert!(
+                    (p.mean_abs_slope[l] - expected).abs() < 1e-6,
+                    "{act} layer {l}: {} vs {expected}",
+                    p.mean_abs_slope[l]
+                );
+            }
+        }
     }
 
     #[test]

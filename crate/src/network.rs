@@ -2,7 +2,10 @@
 //!
 //! Everything works on whole mini-batches stored one sample per column. The buffers a batch needs
 //! live in a [`Workspace`] allocated once for a maximum batch size; a batch of `n ≤ capacity`
-//! samples uses the first `n` columns, so forward and backward passes never allocate.
+//! samples uses the first `n` columns, so forward and backward passes never allocate. For GELU
+//! and SiLU the forward pass also keeps each hidden unit's slope f′(z) there, which the backward
+//! pass and the unit probe use instead of recomputing it; pre-activations z are kept only on
+//! request, to be shown.
 
 use crate::activation::Activation;
 use crate::init::{InitScheme, init_uniform};
@@ -102,13 +105,15 @@ impl Mlp {
     /// Forward pass over the first `n` columns of `ws.input`.
     ///
     /// Afterwards `ws.outputs[l]` holds layer `l`'s activations (the logits for the last layer)
-    /// and [`Workspace::probabilities`] the softmax of the logits; a workspace that keeps
-    /// pre-activations also holds each hidden layer's z ([`Workspace::hidden_pre_activations`]).
+    /// and [`Workspace::probabilities`] the softmax of the logits. A workspace that keeps slopes
+    /// (for GELU and SiLU, see [`Activation::keeps_slopes`]) also holds each hidden unit's
+    /// f′(z) ([`Workspace::hidden_slopes`]), one that keeps pre-activations each hidden
+    /// layer's z ([`Workspace::hidden_pre_activations`]).
     pub fn forward(&self, ws: &mut Workspace, n: usize) {
         assert!(n <= ws.capacity, "batch of {n} exceeds workspace capacity");
         assert!(
-            !self.activation.needs_pre_activation() || ws.keeps_pre_activations(),
-            "{} needs a workspace that keeps pre-activations",
+            !self.activation.keeps_slopes() || ws.keeps_slopes(),
+            "{} needs a workspace that keeps slopes",
             self.activation
         );
         let last = self.layers.len() - 1;
@@ -133,13 +138,23 @@ impl Mlp {
                 .pre_activations
                 .get_mut(l)
                 .map(|p| p.as_mut_slice()[..rows * n].chunks_exact_mut(rows));
+            let mut slopes = ws
+                .slopes
+                .get_mut(l)
+                .map(|d| d.as_mut_slice()[..rows * n].chunks_exact_mut(rows));
             for column in out.as_mut_slice()[..rows * n].chunks_exact_mut(rows) {
                 column.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
                 if l < last {
                     if let Some(z) = pre.as_mut().and_then(Iterator::next) {
                         z.copy_from_slice(column);
                     }
-                    self.activation.apply(column, self.leaky_slope);
+                    match slopes.as_mut().and_then(Iterator::next) {
+                        Some(d) => {
+                            self.activation
+                                .apply_keeping_slopes(column, d, self.leaky_slope)
+                        }
+                        None => self.activation.apply(column, self.leaky_slope),
+                    }
                 }
             }
         }
@@ -235,9 +250,7 @@ impl Mlp {
                 let width = layer.inputs();
                 self.activation.backprop(
                     &ws.outputs[l - 1].as_slice()[..width * n],
-                    ws.pre_activations
-                        .get(l - 1)
-                        .map(|z| &z.as_slice()[..width * n]),
+                    ws.slopes.get(l - 1).map(|d| &d.as_slice()[..width * n]),
                     &mut below[l - 1].as_mut_slice()[..width * n],
                     self.leaky_slope,
                 );
@@ -278,10 +291,13 @@ pub struct Workspace {
     pub input: DMatrix<f32>,
     /// Each layer's outputs (activations; logits for the last layer).
     pub outputs: Vec<DMatrix<f32>>,
-    /// Each hidden layer's pre-activations z, kept only where needed: for GELU and SiLU (whose
-    /// backward pass needs z) and in workspaces made by [`Workspace::with_pre_activations`].
-    /// Empty otherwise, so that the other activations pay nothing.
+    /// Each hidden layer's pre-activations z, kept only in workspaces made by
+    /// [`Workspace::with_pre_activations`] (to show them); empty otherwise.
     pre_activations: Vec<DMatrix<f32>>,
+    /// Each hidden unit's f′(z), written by the forward pass where [`Activation::keeps_slopes`]
+    /// (GELU and SiLU) for the backward pass and the probe. Empty for the other activations,
+    /// whose f′ follows cheaply from the outputs, so that they pay nothing.
+    slopes: Vec<DMatrix<f32>>,
     /// Softmax of the logits.
     probs: DMatrix<f32>,
     /// Per sample, ln Σ exp(logits): the softmax normaliser in log space.
@@ -291,14 +307,14 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Buffers for batches of up to `capacity` samples; pre-activations are kept only if the
-    /// network's activation needs them.
+    /// Buffers for batches of up to `capacity` samples; slopes are kept only if the network's
+    /// activation needs them ([`Activation::keeps_slopes`]), pre-activations not at all.
     pub fn new(net: &Mlp, capacity: usize) -> Workspace {
-        Workspace::build(net, capacity, net.activation.needs_pre_activation())
+        Workspace::build(net, capacity, false)
     }
 
-    /// Like [`Workspace::new`], but always keeping every hidden layer's pre-activations (to
-    /// show them, e.g. the trace of one drawn digit).
+    /// Like [`Workspace::new`], but also keeping every hidden layer's pre-activations (to show
+    /// them, e.g. the trace of one drawn digit).
     pub fn with_pre_activations(net: &Mlp, capacity: usize) -> Workspace {
         Workspace::build(net, capacity, true)
     }
@@ -306,6 +322,16 @@ impl Workspace {
     fn build(net: &Mlp, capacity: usize, keep_pre: bool) -> Workspace {
         let capacity = capacity.max(1);
         let hidden = &net.layers[..net.layers.len() - 1];
+        let per_hidden_unit = |keep: bool| -> Vec<DMatrix<f32>> {
+            if keep {
+                hidden
+                    .iter()
+                    .map(|l| DMatrix::zeros(l.outputs(), capacity))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        };
         Workspace {
             capacity,
             input: DMatrix::zeros(net.layers[0].inputs(), capacity),
@@ -314,14 +340,8 @@ impl Workspace {
                 .iter()
                 .map(|l| DMatrix::zeros(l.outputs(), capacity))
                 .collect(),
-            pre_activations: if keep_pre {
-                hidden
-                    .iter()
-                    .map(|l| DMatrix::zeros(l.outputs(), capacity))
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            pre_activations: per_hidden_unit(keep_pre),
+            slopes: per_hidden_unit(net.activation.keeps_slopes()),
             probs: DMatrix::zeros(CLASSES, capacity),
             log_norm: vec![0.0; capacity],
             deltas: net
@@ -372,16 +392,29 @@ impl Workspace {
     /// Hidden layer `l`'s pre-activations z of the first `n` samples, column by column, if this
     /// workspace keeps them.
     pub fn hidden_pre_activations(&self, l: usize, n: usize) -> Option<&[f32]> {
-        self.pre_activations.get(l).map(|z| {
-            let rows = z.nrows();
-            &z.as_slice()[..rows * n]
-        })
+        first_columns(&self.pre_activations, l, n)
+    }
+
+    /// Whether forward passes keep the hidden units' slopes f′(z).
+    pub fn keeps_slopes(&self) -> bool {
+        !self.slopes.is_empty()
+    }
+
+    /// Hidden layer `l`'s slopes f′(z) of the first `n` samples, column by column, if this
+    /// workspace keeps them.
+    pub fn hidden_slopes(&self, l: usize, n: usize) -> Option<&[f32]> {
+        first_columns(&self.slopes, l, n)
     }
 
     /// The logits of the first `n` samples, `CLASSES` per sample.
     pub fn logits(&self, n: usize) -> &[f32] {
         &self.outputs[self.outputs.len() - 1].as_slice()[..CLASSES * n]
     }
+}
+
+/// The first `n` columns of `layers[l]`, if there is such a layer.
+fn first_columns(layers: &[DMatrix<f32>], l: usize, n: usize) -> Option<&[f32]> {
+    layers.get(l).map(|m| &m.as_slice()[..m.nrows() * n])
 }
 
 /// A network's parameters as plain vectors, input side first: `weights[l]` is layer l's
@@ -658,15 +691,15 @@ mod tests {
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn pre_activations_are_kept_only_where_needed() {
+    fn slopes_are_kept_only_where_needed_and_pre_activations_only_on_request() {
         for act in Activation::ALL {
             let net = tiny(act, 3);
             let ws = Workspace::new(&net, 4);
-            assert_eq!(
-                ws.keeps_pre_activations(),
-                act.needs_pre_activation(),
-                "{act}"
-            );
+            assert!(!ws.keeps_pre_activations(), "{act}");
+            assert_eq!(ws.keeps_slopes(), act.keeps_slopes(), "{act}");
+            let ws = Workspace::with_pre_activations(&net, 1);
+            assert!(ws.keeps_pre_activations(), "{act}");
+            assert_eq!(ws.keeps_slopes(), act.keeps_slopes(), "{act}");
         }
         let net = tiny(Activation::Relu, 3);
         let mut ws = Workspace::with_pre_activations(&net, 4);
@@ -686,5 +719,54 @@ mod tests {
             + net.layers[0].bias[2];
         assert!((z0 - by_hand).abs() < 1e-6);
         assert_eq!(ws.logits(1).len(), CLASSES);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn kept_slopes_are_the_derivative_at_the_kept_pre_activations() {
+        let labels = [3u8, 7, 0, 9, 3];
+        for act in [Activation::Gelu, Activation::Silu] {
+            let mut net = tiny(act, 5);
+            // Biases spread over both sides of the dip (GELU's f′ = 0 near z = −0.75, SiLU's near
+            // −1.28), where an output alone cannot tell which slope is right.
+            for layer in &mut net.layers {
+                layer
+                    .bias
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(i, b)| *b = 0.6 * i as f32 - 1.8);
+            }
+            let mut both = Workspace::with_pre_activations(&net, 8);
+            fill_input(&mut both, labels.len(), 2);
+            net.forward(&mut both, labels.len());
+            for l in 0..2 {
+                let z = both.hidden_pre_activations(l, labels.len()).unwrap();
+                let a = both.hidden_outputs(l, labels.len());
+                let d = both.hidden_slopes(l, labels.len()).unwrap();
+                assert_eq!(d.len(), z.len());
+                for ((&z, &a), &d) in z.iter().zip(a).zip(d) {
+                    assert_eq!((a, d), act.eval(z, 0.01), "{act}: layer {l}, z = {z}");
+                }
+            }
+            // Keeping z as well changes nothing in training: the same gradients, bit for bit.
+            let mut only_slopes = Workspace::new(&net, 8);
+            only_slopes.input.copy_from(&both.input);
+            net.forward(&mut only_slopes, labels.len());
+            let (mut g1, mut g2) = (net.gradients(), net.gradients());
+            let loss1 = net.backward(&mut both, &mut g1, &labels);
+            let loss2 = net.backward(&mut only_slopes, &mut g2, &labels);
+            assert_eq!(loss1, loss2, "{act}");
+            assert_eq!(g1.weights, g2.weights, "{act}");
+            assert_eq!(g1.bias, g2.bias, "{act}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "needs a workspace that keeps slopes")]
+    fn gelu_refuses_a_workspace_without_slopes() {
+        let relu = tiny(Activation::Relu, 1);
+        let mut ws = Workspace::new(&relu, 2);
+        let gelu = tiny(Activation::Gelu, 1);
+        gelu.forward(&mut ws, 2);
     }
 }
