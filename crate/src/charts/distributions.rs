@@ -24,6 +24,22 @@ use crate::report::Histogram;
 /// Shade of the flat zones behind the histograms.
 pub const FLAT_ZONE: Color = Color::rgb(0xdc, 0xdd, 0xe4);
 
+/// The narrowest a panel gets beside another (CSS px): its tick labels and per-layer notes need
+/// that much.
+pub const PANEL_MIN_WIDTH: f64 = 200.0;
+
+/// A panel's height where the page can choose it (CSS px): a readable plot of the means over
+/// time above a histogram row per layer.
+pub const PANEL_HEIGHT: f64 = 330.0;
+
+/// The chart's height with one row of panels (CSS px; the page's CSS gives it the same).
+pub const MIN_CSS_HEIGHT: f64 = 470.0;
+
+/// How many panels fit side by side in `width_css`.
+fn panels_across(width_css: f64) -> usize {
+    ((width_css - 2.0 * PAD) / PANEL_MIN_WIDTH).floor().max(1.0) as usize
+}
+
 /// A flat zone of an activation's outputs: where |f′| is below a fifth of its maximum, so a
 /// unit there passes little gradient back. `exact` marks a single value (ReLU's 0).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -286,15 +302,26 @@ impl DistributionsChart {
     }
 
     /// Columns of panels for a chart `width_css` × `height_css`: side by side while each gets
-    /// 170 CSS px, else in rows, as many as keep 260 CSS px each (more columns if need be).
+    /// [`PANEL_MIN_WIDTH`], else in rows, as many as keep 260 CSS px each (more columns if need
+    /// be).
     pub fn columns(&self, width_css: f64, height_css: f64) -> usize {
         let n = self.panels.len().max(1);
-        let fit = ((width_css - 2.0 * PAD) / 170.0).floor().max(1.0) as usize;
-        let mut cols = n.min(fit);
+        let mut cols = n.min(panels_across(width_css));
         while cols < n && height_css / (n.div_ceil(cols) as f64) < 260.0 {
             cols += 1;
         }
         cols
+    }
+
+    /// The CSS height the page gives a chart of `lanes` panels at `width_css`: a row of panels
+    /// [`PANEL_HEIGHT`] tall for each row the width needs, under the key (whose text wraps into
+    /// more lines when narrow). On a phone that is one panel per row, each as wide as the
+    /// screen, rather than four squeezed into one.
+    pub fn css_height(lanes: usize, width_css: f64) -> f64 {
+        let n = lanes.max(1);
+        let rows = n.div_ceil(n.min(panels_across(width_css)));
+        let key = if width_css < 600.0 { 170.0 } else { 110.0 };
+        (key + rows as f64 * PANEL_HEIGHT).max(MIN_CSS_HEIGHT)
     }
 
     /// Draws the chart; returns the rectangle of the panels (`None` when the painter is too
@@ -710,5 +737,34 @@ mod tests {
         let two = DistributionsChart::new(&lanes[..2]);
         assert_eq!(two.columns(1200.0, 300.0), 2);
         assert_eq!(two.columns(300.0, 600.0), 1);
+    }
+
+    #[test]
+    fn on_a_phone_the_page_stacks_the_panels_one_per_row_at_full_width() {
+        let data: Vec<[IntervalReport; 1]> = (0..4)
+            .map(|i| [probe(i, Activation::Relu, 1.0, &[0.5], &[0.5])])
+            .collect();
+        let lanes: Vec<LaneSeries<'_>> = data
+            .iter()
+            .enumerate()
+            .map(|(i, d)| series("ReLU", i, d, &[]))
+            .collect();
+        // A phone (345 CSS px of canvas): one column, a row of PANEL_HEIGHT per lane.
+        for n in 1..=4 {
+            let h = DistributionsChart::css_height(n, 345.0);
+            let chart = DistributionsChart::new(&lanes[..n]);
+            assert_eq!(chart.columns(345.0, h - 170.0), 1, "{n} lanes");
+            assert!((h - 170.0) / n as f64 >= PANEL_HEIGHT, "{n} lanes: {h}");
+        }
+        // A desktop (967 px): four side by side in the usual height.
+        assert_eq!(DistributionsChart::css_height(4, 967.0), MIN_CSS_HEIGHT);
+        let four = DistributionsChart::new(&lanes);
+        assert_eq!(four.columns(967.0, MIN_CSS_HEIGHT - 110.0), 4);
+        // Between the two: two per row, in two rows.
+        assert_eq!(
+            DistributionsChart::css_height(4, 450.0),
+            170.0 + 2.0 * PANEL_HEIGHT
+        );
+        assert_eq!(four.columns(450.0, 2.0 * PANEL_HEIGHT), 2);
     }
 }
