@@ -152,21 +152,40 @@ export const waitCardsMoved = (page, lanes = 2) =>
 /** The reports the page has received, per lane (the `race_reports` tooling hook). */
 export const reports = (page) => page.evaluate(() => window.wasmBindings.race_reports());
 
-/** A fingerprint of a canvas's pixels, to see whether a chart changed. */
-export const canvasPrint = (page, testid) =>
-  page.evaluate((id) => {
+/**
+ * Scrolls a canvas into view and waits a few frames: while racing, the page redraws a canvas
+ * off screen only every two seconds, and one scrolled into view at once.
+ */
+export async function lookAt(page, testid) {
+  await page.locator(`[data-testid=${testid}]`).scrollIntoViewIfNeeded();
+  await page.evaluate(() => new Promise((done) => {
+    let frames = 4;
+    const next = () => (--frames > 0 ? requestAnimationFrame(next) : setTimeout(done, 50));
+    requestAnimationFrame(next);
+  }));
+}
+
+/** A fingerprint of a canvas's pixels as a user looking at it sees them (it is scrolled into view). */
+export const canvasPrint = async (page, testid) => {
+  await lookAt(page, testid);
+  return page.evaluate((id) => {
     const c = document.querySelector(`[data-testid=${id}]`);
     const url = c.toDataURL();
     let h = 0;
     for (let i = 0; i < url.length; i++) h = (h * 31 + url.charCodeAt(i)) | 0;
     return `${url.length}:${h}`;
   }, testid);
+};
 
 const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
 
-/** A canvas's pixels within `tol` of each colour (#rrggbb), and the share that is not white. */
-export const canvasInk = (page, testid, colors, tol = 6) =>
-  page.evaluate(({ id, cs, tol }) => {
+/**
+ * A canvas's pixels within `tol` of each colour (#rrggbb), and the share that is not white, as a
+ * user looking at it sees them (it is scrolled into view).
+ */
+export const canvasInk = async (page, testid, colors, tol = 6) => {
+  await lookAt(page, testid);
+  return page.evaluate(({ id, cs, tol }) => {
     const c = document.querySelector(`[data-testid=${id}]`);
     const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     const counts = cs.map(() => 0);
@@ -179,6 +198,7 @@ export const canvasInk = (page, testid, colors, tol = 6) =>
     }
     return { counts, inked: inked / (d.length / 4) };
   }, { id: testid, cs: colors.map(hex), tol });
+};
 
 /** Draws polylines (pad coordinates, 280 × 280) on the pad with real mouse events. */
 export async function drawStrokes(page, strokes) {

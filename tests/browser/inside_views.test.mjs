@@ -100,7 +100,15 @@ test("2 lanes: receptive fields draw and enlarge on click, the digit sits on the
   await page.waitForFunction(() => /Test-set confusion at epoch \d/.test(document.querySelector("[data-testid=inside-confusion]").getAttribute("aria-label")));
   const confusionInk = await canvasInk(page, "inside-confusion", [orange, blue], 6);
   assert.ok(confusionInk.counts.every((n) => n > 50), `lane colours: ${confusionInk.counts}`);
-  const table = await page.$$eval("[data-testid=table-confusion] tbody tr", (r) => r.map((tr) => [...tr.children].map((c) => c.textContent)));
+  // The race goes on: read the table with the views it was drawn from (same epoch).
+  let table;
+  for (let tries = 0; ; tries++) {
+    v = await views(page);
+    table = await page.$$eval("[data-testid=table-confusion] tbody tr", (r) => r.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const label = await page.getAttribute("[data-testid=inside-confusion]", "aria-label");
+    if (label.includes(`at epoch ${v.confusion.epoch}:`) || tries > 20) break;
+    await page.waitForTimeout(100);
+  }
   assert.equal(table.length, 2);
   for (const [i, row] of table.entries()) {
     const l = v.confusion.lanes[i];

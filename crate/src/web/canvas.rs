@@ -5,6 +5,7 @@ use super::dom::log_failure;
 use crate::charts::{Anchor, Chart, Color, Font, HAlign, LaneSeries, Painter, Rect, Stroke};
 use crate::charts::{TextMeasure, VAlign};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
@@ -100,13 +101,36 @@ impl CanvasPainter {
     }
 }
 
+thread_local! {
+    /// Text widths by (CSS font, text). The charts lay out the same tick labels, legends and
+    /// titles at every redraw (up to four times a second per chart while racing), and each
+    /// `measureText` is a call into the browser's text shaping; the page's fonts are the
+    /// system's, so a width never changes once measured.
+    static TEXT_WIDTHS: RefCell<HashMap<(String, String), f64>> = RefCell::new(HashMap::new());
+}
+
+/// Enough for every label of every chart at a few sizes; past it the cache starts over (tick
+/// labels of a long race keep changing, so it would otherwise grow without end).
+const TEXT_WIDTHS_KEPT: usize = 4096;
+
 impl TextMeasure for CanvasPainter {
     fn text_width(&self, text: &str, font: &Font) -> f64 {
+        let key = (font.css(), text.to_string());
+        if let Some(w) = TEXT_WIDTHS.with_borrow(|c| c.get(&key).copied()) {
+            return w;
+        }
         self.set_font(font);
-        self.ctx
-            .measure_text(text)
-            .map(|m| m.width())
-            .unwrap_or(text.chars().count() as f64 * font.size * 0.55)
+        let Ok(metrics) = self.ctx.measure_text(text) else {
+            return text.chars().count() as f64 * font.size * 0.55;
+        };
+        let width = metrics.width();
+        TEXT_WIDTHS.with_borrow_mut(|c| {
+            if c.len() >= TEXT_WIDTHS_KEPT {
+                c.clear();
+            }
+            c.insert(key, width);
+        });
+        width
     }
 }
 

@@ -1,5 +1,7 @@
 //! Small DOM helpers for the page: finding elements, creating them, listening to events.
 
+use crate::view::summaries::ChartTable;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, EventTarget, HtmlElement, Window};
 
@@ -94,5 +96,44 @@ pub fn set_style(el: &HtmlElement, property: &str, value: &str) {
 pub fn log_failure(result: Result<(), JsValue>, what: &str) {
     if let Err(e) = result {
         web_sys::console::error_2(&format!("{what} failed").into(), &e);
+    }
+}
+
+/// A canvas's text alternative: its accessible name and its data table.
+///
+/// What was written last is remembered here and compared in Rust: reading `innerHTML` back
+/// makes the browser serialize the table, and the page did that for ten tables at every paced
+/// frame of a race.
+pub struct TextAlternative {
+    canvas: Element,
+    table: HtmlElement,
+    /// (accessible name, table HTML) as last written.
+    shown: RefCell<(String, String)>,
+}
+
+impl TextAlternative {
+    pub fn new(canvas: Element, table: HtmlElement) -> TextAlternative {
+        TextAlternative {
+            canvas,
+            table,
+            shown: RefCell::default(),
+        }
+    }
+
+    /// Writes `t` where it differs from what is shown.
+    pub fn show(&self, t: &ChartTable) {
+        let mut shown = self.shown.borrow_mut();
+        if shown.0 != t.summary {
+            log_failure(
+                self.canvas.set_attribute("aria-label", &t.summary),
+                "setting a chart's name",
+            );
+            shown.0.clone_from(&t.summary);
+        }
+        let html = t.html();
+        if shown.1 != html {
+            self.table.set_inner_html(&html);
+            shown.1 = html;
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! selected unit.
 
 use super::canvas::CanvasPainter;
-use super::dom::{by_id, on};
+use super::dom::{TextAlternative, by_id, on};
 use crate::charts::canvas_pixels;
 use crate::charts::confusion::ConfusionView;
 use crate::view::inside::{
@@ -14,8 +14,8 @@ use crate::view::inside::{
 };
 use crate::view::race::RaceView;
 use crate::view::summaries::ChartTable;
-use std::cell::RefCell;
-use web_sys::{Event, HtmlCanvasElement, HtmlElement, MouseEvent};
+use std::cell::{Cell, RefCell};
+use web_sys::{Element, Event, HtmlCanvasElement, HtmlElement, MouseEvent};
 
 /// What the user did in the views.
 #[derive(Clone, Copy, Debug)]
@@ -26,25 +26,33 @@ pub enum Action {
     Step(isize),
 }
 
-/// A canvas, its data table, and what it shows now (so that it is redrawn only on change).
+/// A canvas, its text alternative, and what it shows now (so that it is redrawn only on change).
 struct View {
     canvas: HtmlCanvasElement,
-    table: HtmlElement,
+    alternative: TextAlternative,
     shown: RefCell<String>,
+    /// The canvas's CSS width when last measured ([`InsideDom::measure`]).
+    width: Cell<f64>,
 }
 
 impl View {
     fn find(canvas: &str, table: &str) -> Result<View, String> {
+        let canvas: HtmlCanvasElement = by_id(canvas)?;
         Ok(View {
-            canvas: by_id(canvas)?,
-            table: by_id(table)?,
+            alternative: TextAlternative::new(canvas.clone().into(), by_id(table)?),
+            canvas,
             shown: RefCell::new(String::new()),
+            width: Cell::new(0.0),
         })
     }
 
-    /// The canvas's CSS width (0 when hidden).
+    /// The canvas's CSS width (0 when hidden), as measured last.
     fn width(&self) -> f64 {
-        f64::from(self.canvas.client_width())
+        self.width.get()
+    }
+
+    fn measure(&self) {
+        self.width.set(f64::from(self.canvas.client_width()));
     }
 
     /// Sizes the canvas to `css_height` and its pixels to the ratio; `false` when the canvas has
@@ -75,13 +83,7 @@ impl View {
     }
 
     fn text_alternative(&self, t: &ChartTable) {
-        if self.canvas.get_attribute("aria-label").as_deref() != Some(&t.summary) {
-            self.canvas.set_attribute("aria-label", &t.summary).ok();
-        }
-        let html = t.html();
-        if self.table.inner_html() != html {
-            self.table.set_inner_html(&html);
-        }
+        self.alternative.show(t);
     }
 }
 
@@ -93,6 +95,16 @@ pub struct InsideDom {
 }
 
 impl InsideDom {
+    /// How many canvases: the receptive fields, the curves, the confusion matrices.
+    pub const CANVASES: usize = 3;
+
+    /// The canvases, in that order.
+    pub fn canvases(&self) -> impl Iterator<Item = Element> + use<> {
+        [&self.fields, &self.curve, &self.confusion]
+            .map(|v| Element::from(v.canvas.clone()))
+            .into_iter()
+    }
+
     pub fn find() -> Result<InsideDom, String> {
         Ok(InsideDom {
             fields: View::find("inside-fields", "table-fields")?,
@@ -101,8 +113,31 @@ impl InsideDom {
         })
     }
 
-    /// Redraws the views whose data changed, and their text alternatives.
-    pub fn draw(&self, view: &RaceView, dpr: f64) {
+    /// Reads the canvases' widths. Reading a width lays the page out first if the DOM changed
+    /// since the last layout, so the page measures at the start of a frame, before it writes
+    /// anything, and [`InsideDom::draw`] uses these widths.
+    pub fn measure(&self) {
+        for v in [&self.fields, &self.curve, &self.confusion] {
+            v.measure();
+        }
+    }
+
+    /// Redraws the views that are `due` (in the order of [`InsideDom::canvases`]) and whose
+    /// data changed, and their text alternatives, at the widths of the last
+    /// [`InsideDom::measure`].
+    pub fn draw(&self, view: &RaceView, dpr: f64, due: [bool; Self::CANVASES]) {
+        if due[0] {
+            self.draw_fields(view, dpr);
+        }
+        if due[1] {
+            self.draw_curve(view, dpr);
+        }
+        if due[2] {
+            self.draw_confusion(view, dpr);
+        }
+    }
+
+    fn draw_fields(&self, view: &RaceView, dpr: f64) {
         let fields = fields_view(view);
         let width = self.fields.width();
         // The weights change about once a second, the digit's z at each report.
@@ -125,7 +160,9 @@ impl InsideDom {
             fields.draw(&mut p, dpr);
         }
         self.fields.text_alternative(&fields_table(&fields));
+    }
 
+    fn draw_curve(&self, view: &RaceView, dpr: f64) {
         let curve = curve_view(view);
         let key = format!(
             "{:?}|{:?}",
@@ -142,7 +179,9 @@ impl InsideDom {
             curve.draw(&mut p, dpr);
         }
         self.curve.text_alternative(&curve_table(&curve));
+    }
 
+    fn draw_confusion(&self, view: &RaceView, dpr: f64) {
         let confusion = confusion_view(view);
         let key = format!(
             "{:?}|{:?}",
@@ -166,6 +205,8 @@ impl InsideDom {
 
     /// The unit an action selects, if any.
     pub fn selection(&self, view: &RaceView, action: Action) -> Option<(usize, usize)> {
+        // A click comes between frames: the layout it hit is the current one.
+        self.fields.measure();
         match action {
             Action::Click(x, y) => fields_view(view).hit(self.fields.width(), (x, y)),
             Action::Step(delta) => step_selection(view, delta),
@@ -175,6 +216,7 @@ impl InsideDom {
     /// The receptive fields' tiles at the canvas's width: (lane, unit, left, top, width) in CSS
     /// pixels (for the test hook, which clicks them).
     pub fn tiles(&self, view: &RaceView) -> Vec<(usize, usize, f64, f64, f64)> {
+        self.fields.measure();
         fields_view(view)
             .layout(self.fields.width())
             .tiles

@@ -6,6 +6,7 @@ pub use crate::charts::LANE_COLORS;
 use crate::charts::theme::LANE_INKS;
 use crate::network::CLASSES;
 use crate::view::race::{LaneCard, PredictionCard};
+use std::cell::RefCell;
 use web_sys::HtmlElement;
 
 pub fn css_color((r, g, b): (u8, u8, u8)) -> String {
@@ -22,6 +23,11 @@ fn set_lane_colors(el: &HtmlElement, index: usize) {
 pub struct LaneDom {
     card: CardDom,
     bars: BarsDom,
+    /// What the cards show now. The page renders several times a second while racing; a card
+    /// that did not change costs no DOM call (each one crosses from wasm to JS, and the text
+    /// checks read the DOM back).
+    shown_card: RefCell<Option<LaneCard>>,
+    shown_prediction: RefCell<Option<PredictionCard>>,
 }
 
 struct CardDom {
@@ -56,7 +62,12 @@ impl LaneDom {
         let bars = build_bars(index);
         append(lanes, &card.root);
         append(predictions, &bars.root);
-        LaneDom { card, bars }
+        LaneDom {
+            card,
+            bars,
+            shown_card: RefCell::default(),
+            shown_prediction: RefCell::default(),
+        }
     }
 
     pub fn remove(&self) {
@@ -65,6 +76,11 @@ impl LaneDom {
     }
 
     pub fn render_card(&self, v: &LaneCard) {
+        let mut shown = self.shown_card.borrow_mut();
+        if shown.as_ref() == Some(v) {
+            return;
+        }
+        *shown = Some(v.clone());
         let c = &self.card;
         set_text(&c.name, &v.name);
         set_text(&c.formula, &v.formula);
@@ -96,6 +112,11 @@ impl LaneDom {
     }
 
     pub fn render_prediction(&self, v: &PredictionCard) {
+        let mut shown = self.shown_prediction.borrow_mut();
+        if shown.as_ref() == Some(v) {
+            return;
+        }
+        *shown = Some(v.clone());
         let b = &self.bars;
         set_text(&b.title, &v.title);
         set_text(&b.top, &v.top);

@@ -5,7 +5,9 @@
 
 use super::dom::{append, by_id, create, set_text, text};
 use crate::lessons::Lesson;
+use crate::settings::PageOptions;
 use crate::view::race::RaceView;
+use std::cell::RefCell;
 use web_sys::{HtmlButtonElement, HtmlElement};
 
 pub struct LessonsPanel {
@@ -19,6 +21,9 @@ pub struct LessonsPanel {
     toggle: HtmlButtonElement,
     settings: HtmlElement,
     main: HtmlElement,
+    /// What the panel shows now (page options, verdict, whether the race started): it is
+    /// rendered with the race view, several times a second, and changes only between races.
+    shown: RefCell<Option<(PageOptions, Option<String>, bool)>>,
 }
 
 impl LessonsPanel {
@@ -47,10 +52,17 @@ impl LessonsPanel {
             toggle: by_id("toggle-settings")?,
             settings: by_id("settings-panel")?,
             main: by_id("main")?,
+            shown: RefCell::default(),
         })
     }
 
     pub fn render(&self, view: &RaceView) {
+        let state = (view.page, view.verdict.clone(), view.started());
+        let mut shown = self.shown.borrow_mut();
+        if shown.as_ref() == Some(&state) {
+            return;
+        }
+        *shown = Some(state);
         let page = view.page;
         for (lesson, link) in Lesson::ALL.into_iter().zip(&self.links) {
             // A class keeps its hidden settings from lesson to lesson.

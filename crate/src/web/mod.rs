@@ -10,6 +10,7 @@ pub mod inside;
 pub mod lane_dom;
 pub mod lessons_panel;
 pub mod offline;
+pub mod on_screen;
 pub mod pad;
 pub mod page;
 pub mod post;

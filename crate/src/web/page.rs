@@ -6,21 +6,23 @@
 //! view is redrawn at the [`Pacer`]'s pace while racing.
 
 use super::canvas;
-use super::dom::{self, append, by_id, on, set_text, text};
+use super::dom::{self, TextAlternative, append, by_id, on, set_text, text};
 use super::download;
+use super::inside::InsideDom;
 use super::lane_dom::LaneDom;
 use super::lessons_panel::LessonsPanel;
 use super::pad::Pad;
 use super::post::post_to_worker;
 use super::settings_form::SettingsForm;
 use crate::activation::Activation;
+use crate::charts::distributions::DistributionsChart;
 use crate::charts::{self, Chart, LaneSeries};
 use crate::protocol::{FromWorker, StepTo};
 use crate::race::RaceConfig;
 use crate::report::{EpochReport, IntervalReport};
 use crate::settings;
 use crate::view::export::{LaneReports, page_record, race_csv};
-use crate::view::pacing::{Pacer, Plan};
+use crate::view::pacing::{CanvasSchedule, Pacer, Plan};
 use crate::view::race::{Command, Controls, Msg, RaceView, Redraw};
 use crate::view::summaries::{ChartKind, chart_table};
 use std::cell::{Cell, RefCell};
@@ -200,8 +202,9 @@ struct Elements {
     compare_b: HtmlSelectElement,
     /// Each chart's canvas (`chart-<name>`), in the order of `Chart::ALL`.
     charts: Vec<HtmlCanvasElement>,
-    /// Each chart's data table (`table-<name>`, its text alternative), in the same order.
-    tables: Vec<HtmlElement>,
+    /// Each chart's text alternative (its name and its data table `table-<name>`), in the same
+    /// order.
+    tables: Vec<TextAlternative>,
 }
 
 impl Elements {
@@ -243,14 +246,31 @@ impl Elements {
             compare_b: by_id("compare-b")?,
             tables: Chart::ALL
                 .iter()
-                .map(|c| by_id(&format!("table-{}", c.name())))
-                .collect::<Result<_, _>>()?,
+                .map(|c| {
+                    let canvas: Element = by_id(&format!("chart-{}", c.name()))?;
+                    Ok(TextAlternative::new(
+                        canvas,
+                        by_id(&format!("table-{}", c.name()))?,
+                    ))
+                })
+                .collect::<Result<_, String>>()?,
             charts: Chart::ALL
                 .iter()
                 .map(|c| by_id(&format!("chart-{}", c.name())))
                 .collect::<Result<_, _>>()?,
         })
     }
+}
+
+/// What the race strip shows besides the lanes' cards (see [`App::render_strip`]).
+#[derive(PartialEq)]
+struct Strip {
+    controls: Controls,
+    shared: String,
+    warning: Option<String>,
+    answers: String,
+    status: String,
+    finish: Option<String>,
 }
 
 struct App {
@@ -275,7 +295,11 @@ struct App {
     refocus: Cell<bool>,
     el: Elements,
     /// The views inside the networks (receptive fields, the digit on the curves, confusion).
-    inside: super::inside::InsideDom,
+    inside: InsideDom,
+    /// Which canvases to redraw at a frame: the charts in the order of `Chart::ALL`, then the
+    /// views inside the networks.
+    schedule: RefCell<CanvasSchedule>,
+    strip_shown: RefCell<Option<Strip>>,
 }
 
 impl App {
@@ -302,7 +326,9 @@ impl App {
             compare_shown: String::new(),
             refocus: Cell::new(false),
             el,
-            inside: super::inside::InsideDom::find()?,
+            inside: InsideDom::find()?,
+            schedule: RefCell::new(CanvasSchedule::new(Chart::ALL.len() + InsideDom::CANVASES)),
+            strip_shown: RefCell::default(),
         };
         app.show_notices(&parsed.notices);
         Ok(app)
@@ -311,6 +337,20 @@ impl App {
     fn boot(&mut self) {
         self.form.render(&self.view.config);
         self.size_charts();
+        let canvases: Vec<Element> = self
+            .el
+            .charts
+            .iter()
+            .map(|c| c.clone().into())
+            .chain(self.inside.canvases())
+            .collect();
+        let observed = super::on_screen::observe(canvases, |i, on_screen| {
+            with_app(|app| app.on_screen_changed(i, on_screen));
+        });
+        if let Err(e) = observed {
+            // Then every canvas counts as on screen: the page draws them all, as before.
+            web_sys::console::error_1(&e.into());
+        }
         self.dispatch(Msg::Boot);
     }
 
@@ -346,6 +386,7 @@ impl App {
                     self.lane_doms
                         .push(LaneDom::new(index, &self.el.lanes, &self.el.predictions));
                     self.workers.push(None);
+                    self.size_charts();
                 }
                 match spawn_worker(lane) {
                     Ok(worker) => self.workers[lane] = Some(worker),
@@ -362,6 +403,7 @@ impl App {
                         dom.remove();
                     }
                     self.workers.pop();
+                    self.size_charts();
                 }
             }
             Command::Post { lane, message } => {
@@ -576,7 +618,15 @@ impl App {
             let svg = Chart::ALL[i].svg(&self.series(), self.view.config.target_accuracy, css, 1.0);
             download::save_text(&file, "image/svg+xml", &svg)
         } else {
-            download::save_canvas_png(&file, canvas)
+            // Drawn now: off screen while racing, the canvas may be up to two seconds behind.
+            let drawn = canvas::draw(
+                canvas,
+                Chart::ALL[i],
+                &self.series(),
+                self.view.config.target_accuracy,
+                dom::window().device_pixel_ratio(),
+            );
+            drawn.and_then(|_| download::save_canvas_png(&file, canvas))
         };
         if let Err(e) = result {
             show_error_directly(&e);
@@ -585,10 +635,37 @@ impl App {
 
     // ----- rendering ---------------------------------------------------------------------------
 
+    /// Asks for an animation frame if there is something to show now, or for a timer if a paced
+    /// redraw has to wait. Reports arrive some thirty times a second while racing: a frame for
+    /// each, only to find it has to wait, cost the main thread more than the waiting saved.
     fn schedule_frame(&mut self) {
-        if !self.frame_pending {
-            self.frame_pending = true;
-            dom::next_frame(|| with_app(|app| app.on_frame()));
+        if self.frame_pending {
+            return;
+        }
+        if !self.pad_dirty {
+            match self.pacer.plan(now_ms(), self.view.any_running()) {
+                Plan::Idle => return,
+                Plan::WaitMs(ms) => {
+                    self.wait_ms(ms);
+                    return;
+                }
+                Plan::Draw => {}
+            }
+        }
+        self.frame_pending = true;
+        dom::next_frame(|| with_app(|app| app.on_frame()));
+    }
+
+    /// Asks for a frame again in `ms` milliseconds (once: a timer already set will do).
+    fn wait_ms(&mut self, ms: f64) {
+        if !self.timer_pending {
+            self.timer_pending = true;
+            dom::after_ms(ms, || {
+                with_app(|app| {
+                    app.timer_pending = false;
+                    app.schedule_frame();
+                })
+            });
         }
     }
 
@@ -600,21 +677,13 @@ impl App {
         let now = now_ms();
         match self.pacer.plan(now, self.view.any_running()) {
             Plan::Draw => {
+                // Before anything is written: reading a layout after a write forces one.
+                self.inside.measure();
                 self.render();
-                self.draw_charts();
+                self.draw_charts(now);
                 self.pacer.drawn(now);
             }
-            Plan::WaitMs(ms) => {
-                if !self.timer_pending {
-                    self.timer_pending = true;
-                    dom::after_ms(ms, || {
-                        with_app(|app| {
-                            app.timer_pending = false;
-                            app.schedule_frame();
-                        })
-                    });
-                }
-            }
+            Plan::WaitMs(ms) => self.wait_ms(ms),
             Plan::Idle => {}
         }
     }
@@ -623,7 +692,16 @@ impl App {
     /// which the drawing uses too: text keeps its CSS size at any zoom).
     fn size_charts(&mut self) {
         let dpr = dom::window().device_pixel_ratio();
-        for c in &self.el.charts {
+        for (chart, c) in Chart::ALL.into_iter().zip(&self.el.charts) {
+            if chart == Chart::Distributions {
+                // As tall as its panels need at this width, for this many lanes.
+                let width = f64::from(c.client_width());
+                let height = DistributionsChart::css_height(self.view.lanes.len(), width);
+                let css = format!("{height}px");
+                if width > 0.0 && c.style().get_property_value("height").ok() != Some(css.clone()) {
+                    dom::set_style(c, "height", &css);
+                }
+            }
             let css = (f64::from(c.client_width()), f64::from(c.client_height()));
             let (w, h) = charts::canvas_pixels(css.0, css.1, dpr);
             if w > 0 && h > 0 && (c.width() != w || c.height() != h) {
@@ -646,42 +724,48 @@ impl App {
             .collect()
     }
 
-    fn draw_charts(&self) {
+    /// Draws the charts and the views inside the networks that are due at `now` (see
+    /// [`CanvasSchedule`]), with their text alternatives.
+    fn draw_charts(&self, now: f64) {
         let series = self.series();
         // The browser's ratio, clamped in `charts` exactly as for sizing the canvases.
         let dpr = dom::window().device_pixel_ratio();
         let target = self.view.config.target_accuracy;
-        for (chart, c) in Chart::ALL.into_iter().zip(&self.el.charts) {
+        let racing = self.view.any_running();
+        let mut schedule = self.schedule.borrow_mut();
+        let mut due =
+            (0..Chart::ALL.len() + InsideDom::CANVASES).map(|i| schedule.due(i, now, racing));
+        for (((chart, kind), c), alternative) in Chart::ALL
+            .into_iter()
+            .zip(ChartKind::ALL)
+            .zip(&self.el.charts)
+            .zip(&self.el.tables)
+        {
+            if !due.next().unwrap_or(true) {
+                continue;
+            }
             if let Err(e) = canvas::draw(c, chart, &series, target, dpr) {
                 web_sys::console::error_1(&format!("chart: {e}").into());
             }
+            alternative.show(&chart_table(kind, &self.view));
         }
-        self.render_chart_tables();
-        self.inside.draw(&self.view, dpr);
+        let inside_due = [(); InsideDom::CANVASES].map(|_| due.next().unwrap_or(true));
+        self.inside.draw(&self.view, dpr, inside_due);
+    }
+
+    /// A canvas came near the window or left it; one that shows older data than the rest is
+    /// redrawn at once.
+    fn on_screen_changed(&mut self, canvas: usize, on_screen: bool) {
+        if self.schedule.borrow_mut().set_visible(canvas, on_screen) {
+            self.pacer.note(Redraw::Now);
+            self.schedule_frame();
+        }
     }
 
     /// A click on a receptive field or a unit button selects a unit.
     fn on_inside(&mut self, action: super::inside::Action) {
         if let Some((lane, unit)) = self.inside.selection(&self.view, action) {
             self.dispatch(Msg::SelectUnit { lane, unit });
-        }
-    }
-
-    /// Each chart's text alternative: its accessible name and its data table.
-    fn render_chart_tables(&self) {
-        for ((kind, canvas), table) in ChartKind::ALL
-            .into_iter()
-            .zip(&self.el.charts)
-            .zip(&self.el.tables)
-        {
-            let t = chart_table(kind, &self.view);
-            if canvas.get_attribute("aria-label").as_deref() != Some(&t.summary) {
-                canvas.set_attribute("aria-label", &t.summary).ok();
-            }
-            let html = t.html();
-            if table.inner_html() != html {
-                table.set_inner_html(&html);
-            }
         }
     }
 
@@ -693,10 +777,34 @@ impl App {
 
     fn render_race(&self) {
         let v = &self.view;
-        let el = &self.el;
         self.lessons.render(v);
         let c = v.controls();
         self.keep_focus(&c);
+        self.render_strip(&c);
+        for (i, dom) in self.lane_doms.iter().enumerate().take(v.lanes.len()) {
+            dom.render_card(&v.lane_card(i));
+            dom.render_prediction(&v.prediction_card(i));
+        }
+        self.render_errors();
+    }
+
+    /// The race buttons and the texts around the lanes' cards, when they changed (while racing
+    /// they rarely do, and the page renders several times a second).
+    fn render_strip(&self, c: &Controls) {
+        let v = &self.view;
+        let el = &self.el;
+        let strip = Strip {
+            controls: *c,
+            shared: v.shared_settings(),
+            warning: v.comparison_warning(),
+            answers: v.answers_summary(),
+            status: v.status(),
+            finish: v.finish_text(),
+        };
+        let mut shown = self.strip_shown.borrow_mut();
+        if shown.as_ref() == Some(&strip) {
+            return;
+        }
         el.start.set_disabled(!c.start.enabled);
         set_text(&el.start, c.start.label);
         el.pause.set_disabled(!c.pause.enabled);
@@ -704,29 +812,25 @@ impl App {
         el.reset.set_disabled(!c.reset_enabled);
         el.step_batch.set_disabled(!c.step_enabled);
         el.step_report.set_disabled(!c.step_enabled);
-        set_text(&el.shared, &v.shared_settings());
-        match v.comparison_warning() {
+        set_text(&el.shared, &strip.shared);
+        match &strip.warning {
             Some(w) => {
-                set_text(&el.uncontrolled, &w);
+                set_text(&el.uncontrolled, w);
                 el.uncontrolled.set_hidden(false);
             }
             None => el.uncontrolled.set_hidden(true),
         }
         el.random_digit.set_disabled(!c.random_digit_enabled);
-        set_text(&el.answers, &v.answers_summary());
-        set_text(&el.race_status, &format!("— {}", v.status()));
-        for (i, dom) in self.lane_doms.iter().enumerate().take(v.lanes.len()) {
-            dom.render_card(&v.lane_card(i));
-            dom.render_prediction(&v.prediction_card(i));
-        }
-        match v.finish_text() {
+        set_text(&el.answers, &strip.answers);
+        set_text(&el.race_status, &format!("— {}", strip.status));
+        match &strip.finish {
             Some(t) => {
-                set_text(&el.finish, &t);
+                set_text(&el.finish, t);
                 el.finish.set_hidden(false);
             }
             None => el.finish.set_hidden(true),
         }
-        self.render_errors();
+        *shown = Some(strip);
     }
 
     /// Keeps the keyboard focus on the race buttons when the focused one is about to be disabled
