@@ -78,7 +78,7 @@ impl Histogram {
         const CHUNK: usize = 256;
         // x + 2²³ rounds x ∈ [0, 2²²] to an integer held in the mantissa bits (as in fast_exp).
         const ROUND: f32 = 8_388_608.0;
-        let mut slots = [0u32; 256];
+        let mut slots = [[0u32; 256]; 4];
         let top = (bins + 1) as f32;
         let mut index = [0u8; CHUNK];
         for chunk in values.chunks(CHUNK) {
@@ -100,15 +100,25 @@ impl Histogram {
                     slot as u8
                 };
             }
-            for &i in &index[..chunk.len()] {
-                slots[i as usize] += 1;
+            // Four tallies, one per position mod 4: a run of equal slots (a ReLU layer's zeros,
+            // a saturated Sigmoid's ones) into one tally is a chain of dependent increments
+            // through memory, several cycles each; four interleaved chains overlap.
+            let (quads, rest) = index[..chunk.len()].as_chunks::<4>();
+            for q in quads {
+                for (tally, &i) in slots.iter_mut().zip(q) {
+                    tally[i as usize] += 1;
+                }
+            }
+            for &i in rest {
+                slots[0][i as usize] += 1;
             }
         }
-        self.below += slots[0];
-        for (c, s) in self.counts.iter_mut().zip(&slots[1..=bins]) {
-            *c += s;
+        let slot = |k: usize| slots.iter().map(|t| t[k]).sum::<u32>();
+        self.below += slot(0);
+        for (k, c) in self.counts.iter_mut().enumerate() {
+            *c += slot(k + 1);
         }
-        self.above += slots[bins + 1];
+        self.above += slot(bins + 1);
     }
 
     /// Values counted, in bins or outside them.
