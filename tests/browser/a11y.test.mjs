@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  DIST, serve, openPage, waitReady, reports, useBrowser, screenshot,
+  DIST, serve, openPage, openTable, waitReady, reports, useBrowser, screenshot,
 } from "./harness.mjs";
 import { runAxe, recordAxe, expectedTabStops, tabThrough } from "./a11y.mjs";
 
@@ -209,8 +209,13 @@ test("every chart has a text alternative that follows the data; every canvas has
     && !(c.getAttribute("role") === "img" && (c.getAttribute("aria-label") || c.getAttribute("aria-labelledby"))))
     .map((c) => c.id || c.outerHTML.slice(0, 80)));
   assert.deepEqual(unnamed, [], "canvases without role=img and a name");
-  await page.click("[data-testid=start]");
   const charts = ["loss", "accuracy", "gradients", "units"];
+  // Opened, as by a user who reads them: a closed table is filled only when the race stops. And
+  // a window tall enough for the four charts: off screen, a chart follows a race every 2 s only.
+  for (const c of charts) await openTable(page, `table-${c}`);
+  await page.setViewportSize({ width: 1400, height: 2600 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.click("[data-testid=start]");
   // A chart's text alternative: its accessible name and its data table.
   const labels = async () => Promise.all(charts.map(async (c) =>
     `${await page.getAttribute(`[data-testid=chart-${c}]`, "aria-label")} | ${await page.textContent(`[data-testid=table-${c}]`)}`));

@@ -165,6 +165,15 @@ export async function lookAt(page, testid) {
   }));
 }
 
+/**
+ * Opens the `<details>` holding a chart's data table, as a user who wants to read it does: while
+ * racing, the page fills a closed table only when the race stops.
+ */
+export async function openTable(page, testid) {
+  await page.evaluate((id) => { document.querySelector(`[data-testid=${id}]`).closest("details").open = true; }, testid);
+  await lookAt(page, testid);
+}
+
 /** A fingerprint of a canvas's pixels as a user looking at it sees them (it is scrolled into view). */
 export const canvasPrint = async (page, testid) => {
   await lookAt(page, testid);

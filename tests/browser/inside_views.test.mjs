@@ -6,7 +6,7 @@
 // canvases' pixels.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canvasInk, openPage, screenshot, waitReady, useBrowser } from "./harness.mjs";
+import { canvasInk, openPage, openTable, screenshot, waitReady, useBrowser } from "./harness.mjs";
 
 const shared = useBrowser();
 
@@ -88,6 +88,7 @@ test("2 lanes: receptive fields draw and enlarge on click, the digit sits on the
   // The layers' dots (viridis purple and blue-violet) and the lanes' swatches are on the canvas.
   const curveInk = await canvasInk(page, "inside-curve", ["#440154", "#414487", orange, blue], 30);
   assert.ok(curveInk.counts.every((n) => n > 10), `layer and lane colours: ${curveInk.counts}`);
+  await openTable(page, "table-curve");
   const rows = await page.$$eval("[data-testid=table-curve] tbody tr", (r) => r.length);
   assert.equal(rows, 4, "a row per lane and layer");
 
@@ -101,6 +102,7 @@ test("2 lanes: receptive fields draw and enlarge on click, the digit sits on the
   const confusionInk = await canvasInk(page, "inside-confusion", [orange, blue], 6);
   assert.ok(confusionInk.counts.every((n) => n > 50), `lane colours: ${confusionInk.counts}`);
   // The race goes on: read the table with the views it was drawn from (same epoch).
+  await openTable(page, "table-confusion");
   let table;
   for (let tries = 0; ; tries++) {
     v = await views(page);

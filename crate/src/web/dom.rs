@@ -103,10 +103,13 @@ pub fn log_failure(result: Result<(), JsValue>, what: &str) {
 ///
 /// What was written last is remembered here and compared in Rust: reading `innerHTML` back
 /// makes the browser serialize the table, and the page did that for ten tables at every paced
-/// frame of a race.
+/// frame of a race. A table inside a closed `<details>` (nobody, screen readers included, can
+/// read it) waits while racing; the page redraws when one is opened.
 pub struct TextAlternative {
     canvas: Element,
     table: HtmlElement,
+    /// The `<details>` the table sits in, if any.
+    details: Option<Element>,
     /// (accessible name, table HTML) as last written.
     shown: RefCell<(String, String)>,
 }
@@ -114,14 +117,16 @@ pub struct TextAlternative {
 impl TextAlternative {
     pub fn new(canvas: Element, table: HtmlElement) -> TextAlternative {
         TextAlternative {
+            details: table.closest("details").ok().flatten(),
             canvas,
             table,
             shown: RefCell::default(),
         }
     }
 
-    /// Writes `t` where it differs from what is shown.
-    pub fn show(&self, t: &ChartTable) {
+    /// Writes `t` where it differs from what is shown; while `racing`, the table only if it
+    /// can be read (its `<details>` is open).
+    pub fn show(&self, t: &ChartTable, racing: bool) {
         let mut shown = self.shown.borrow_mut();
         if shown.0 != t.summary {
             log_failure(
@@ -129,6 +134,14 @@ impl TextAlternative {
                 "setting a chart's name",
             );
             shown.0.clone_from(&t.summary);
+        }
+        if racing
+            && self
+                .details
+                .as_ref()
+                .is_some_and(|d| !d.has_attribute("open"))
+        {
+            return;
         }
         let html = t.html();
         if shown.1 != html {

@@ -82,8 +82,8 @@ impl View {
         true
     }
 
-    fn text_alternative(&self, t: &ChartTable) {
-        self.alternative.show(t);
+    fn text_alternative(&self, t: &ChartTable, racing: bool) {
+        self.alternative.show(t, racing);
     }
 }
 
@@ -159,7 +159,8 @@ impl InsideDom {
         {
             fields.draw(&mut p, dpr);
         }
-        self.fields.text_alternative(&fields_table(&fields));
+        self.fields
+            .text_alternative(&fields_table(&fields), view.any_running());
     }
 
     fn draw_curve(&self, view: &RaceView, dpr: f64) {
@@ -178,7 +179,8 @@ impl InsideDom {
         {
             curve.draw(&mut p, dpr);
         }
-        self.curve.text_alternative(&curve_table(&curve));
+        self.curve
+            .text_alternative(&curve_table(&curve), view.any_running());
     }
 
     fn draw_confusion(&self, view: &RaceView, dpr: f64) {
@@ -200,7 +202,7 @@ impl InsideDom {
             }
         }
         self.confusion
-            .text_alternative(&confusion_table(confusion.as_ref()));
+            .text_alternative(&confusion_table(confusion.as_ref()), view.any_running());
     }
 
     /// The unit an action selects, if any.

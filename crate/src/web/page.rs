@@ -747,7 +747,7 @@ impl App {
             if let Err(e) = canvas::draw(c, chart, &series, target, dpr) {
                 web_sys::console::error_1(&format!("chart: {e}").into());
             }
-            alternative.show(&chart_table(kind, &self.view));
+            alternative.show(&chart_table(kind, &self.view), racing);
         }
         let inside_due = [(); InsideDom::CANVASES].map(|_| due.next().unwrap_or(true));
         self.inside.draw(&self.view, dpr, inside_due);
@@ -1103,6 +1103,19 @@ fn wire_events() {
     button("download-json", |a| a.download_json());
     button("step-batch", |a| a.dispatch(Msg::Step(StepTo::Batch)));
     button("step-report", |a| a.dispatch(Msg::Step(StepTo::Report)));
+    // A data table opened while racing shows the latest reports at once (closed, it waits).
+    if let Ok(tables) = dom::document().query_selector_all("details.chart-data") {
+        for i in 0..tables.length() {
+            if let Some(details) = tables.item(i) {
+                on::<Event>(&details, "toggle", |_| {
+                    with_app(|a| {
+                        a.pacer.note(Redraw::Now);
+                        a.schedule_frame();
+                    })
+                });
+            }
+        }
+    }
     if let Ok(gallery) = by_id::<HtmlElement>("gallery") {
         on::<Event>(&gallery, "click", |e| {
             let picked = target_of(&e)
