@@ -465,6 +465,15 @@ mod tests {
         Mlp::new(6, &[5, 4], CLASSES, act, 0.01, InitScheme::Glorot, seed)
     }
 
+    /// Biases start, start + step, start + 2·step, … in every layer.
+    fn spread_biases(net: &mut Mlp, start: f32, step: f32) {
+        for layer in &mut net.layers {
+            for (i, b) in layer.bias.iter_mut().enumerate() {
+                *b = step * i as f32 + start;
+            }
+        }
+    }
+
     fn fill_input(ws: &mut Workspace, n: usize, seed: u64) {
         let mut s = seed;
         for v in ws.input.as_mut_slice()[..6 * n].iter_mut() {
@@ -486,13 +495,7 @@ mod tests {
         for act in Activation::ALL {
             let mut net = tiny(act, 11);
             // Non-zero biases so that every code path (and ReLU kinks away from 0) is exercised.
-            for layer in &mut net.layers {
-                layer
-                    .bias
-                    .iter_mut()
-                    .enumerate()
-                    .for_each(|(i, b)| *b = 0.05 * i as f32 - 0.1);
-            }
+            spread_biases(&mut net, -0.1, 0.05);
             let mut ws = Workspace::new(&net, 8);
             fill_input(&mut ws, labels.len(), 5);
             let mut grads = net.gradients();
@@ -729,13 +732,7 @@ mod tests {
             let mut net = tiny(act, 5);
             // Biases spread over both sides of the dip (GELU's f′ = 0 near z = −0.75, SiLU's near
             // −1.28), where an output alone cannot tell which slope is right.
-            for layer in &mut net.layers {
-                layer
-                    .bias
-                    .iter_mut()
-                    .enumerate()
-                    .for_each(|(i, b)| *b = 0.6 * i as f32 - 1.8);
-            }
+            spread_biases(&mut net, -1.8, 0.6);
             let mut both = Workspace::with_pre_activations(&net, 8);
             fill_input(&mut both, labels.len(), 2);
             net.forward(&mut both, labels.len());

@@ -718,18 +718,27 @@ mod tests {
         );
     }
 
-    #[test]
-    fn panels_sit_side_by_side_while_wide_enough_else_in_rows() {
-        let data: Vec<[IntervalReport; 1]> = (0..4)
+    /// One report each of four ReLU lanes, and their series.
+    fn four_reports() -> Vec<[IntervalReport; 1]> {
+        (0..4)
             .map(|i| [probe(i, Activation::Relu, 1.0, &[0.5], &[0.5])])
-            .collect();
-        let lanes: Vec<LaneSeries<'_>> = data
-            .iter()
+            .collect()
+    }
+
+    fn four_lanes(data: &[[IntervalReport; 1]]) -> Vec<LaneSeries<'_>> {
+        data.iter()
             .enumerate()
             .map(|(i, d)| series("ReLU", i, d, &[]))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn panels_sit_side_by_side_while_wide_enough_else_in_rows() {
+        let data = four_reports();
+        let lanes = four_lanes(&data);
         let chart = DistributionsChart::new(&lanes);
-        // 4 × 170 + 16 fits in 700; in 350, two columns and two rows of 300 px.
+        // In 700 three fit side by side (3 × 200 + 16), but two rows would be 200 px: four
+        // columns; in 350, two columns and two rows of 300 px.
         assert_eq!(chart.columns(700.0, 400.0), 4);
         assert_eq!(chart.columns(350.0, 600.0), 2);
         // Too short for rows of 260 px: all side by side.
@@ -741,14 +750,8 @@ mod tests {
 
     #[test]
     fn on_a_phone_the_page_stacks_the_panels_one_per_row_at_full_width() {
-        let data: Vec<[IntervalReport; 1]> = (0..4)
-            .map(|i| [probe(i, Activation::Relu, 1.0, &[0.5], &[0.5])])
-            .collect();
-        let lanes: Vec<LaneSeries<'_>> = data
-            .iter()
-            .enumerate()
-            .map(|(i, d)| series("ReLU", i, d, &[]))
-            .collect();
+        let data = four_reports();
+        let lanes = four_lanes(&data);
         // A phone (345 CSS px of canvas): one column, a row of PANEL_HEIGHT per lane.
         for n in 1..=4 {
             let h = DistributionsChart::css_height(n, 345.0);

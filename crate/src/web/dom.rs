@@ -92,6 +92,15 @@ pub fn set_style(el: &HtmlElement, property: &str, value: &str) {
     log_failure(el.style().set_property(property, value), "setting a style");
 }
 
+/// Sets an element's CSS height to `css_px` (rounded), only when it differs: the page sizes
+/// canvases at every frame that draws them.
+pub fn set_height(el: &HtmlElement, css_px: f64) {
+    let height = format!("{}px", css_px.round());
+    if el.style().get_property_value("height").ok().as_deref() != Some(height.as_str()) {
+        set_style(el, "height", &height);
+    }
+}
+
 /// Logs a DOM call that failed, for calls whose failure leaves the page usable.
 pub fn log_failure(result: Result<(), JsValue>, what: &str) {
     if let Err(e) = result {

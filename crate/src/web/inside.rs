@@ -5,7 +5,7 @@
 //! selected unit.
 
 use super::canvas::CanvasPainter;
-use super::dom::{TextAlternative, by_id, on};
+use super::dom::{TextAlternative, by_id, on, set_height};
 use crate::charts::canvas_pixels;
 use crate::charts::confusion::ConfusionView;
 use crate::view::inside::{
@@ -62,11 +62,7 @@ impl View {
         if css_w <= 0.0 {
             return false;
         }
-        let height = format!("{}px", css_height.round());
-        let style = self.canvas.style();
-        if style.get_property_value("height").ok().as_deref() != Some(height.as_str()) {
-            style.set_property("height", &height).ok();
-        }
+        set_height(&self.canvas, css_height);
         let (w, h) = canvas_pixels(css_w, css_height.round(), dpr);
         let resized = self.canvas.width() != w || self.canvas.height() != h;
         if resized {

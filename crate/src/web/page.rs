@@ -218,6 +218,10 @@ impl Elements {
                 .map(JsCast::unchecked_into)
                 .ok_or_else(|| format!("the error banner has no {selector}"))
         };
+        let charts: Vec<HtmlCanvasElement> = Chart::ALL
+            .iter()
+            .map(|c| by_id(&format!("chart-{}", c.name())))
+            .collect::<Result<_, _>>()?;
         Ok(Elements {
             start: by_id("start")?,
             pause: by_id("pause")?,
@@ -244,20 +248,15 @@ impl Elements {
             compare: by_id("compare")?,
             compare_a: by_id("compare-a")?,
             compare_b: by_id("compare-b")?,
-            tables: Chart::ALL
+            tables: charts
                 .iter()
-                .map(|c| {
-                    let canvas: Element = by_id(&format!("chart-{}", c.name()))?;
-                    Ok(TextAlternative::new(
-                        canvas,
-                        by_id(&format!("table-{}", c.name()))?,
-                    ))
+                .zip(Chart::ALL)
+                .map(|(canvas, c)| {
+                    let table = by_id(&format!("table-{}", c.name()))?;
+                    Ok(TextAlternative::new(canvas.clone().into(), table))
                 })
                 .collect::<Result<_, String>>()?,
-            charts: Chart::ALL
-                .iter()
-                .map(|c| by_id(&format!("chart-{}", c.name())))
-                .collect::<Result<_, _>>()?,
+            charts,
         })
     }
 }
@@ -696,10 +695,9 @@ impl App {
             if chart == Chart::Distributions {
                 // As tall as its panels need at this width, for this many lanes.
                 let width = f64::from(c.client_width());
-                let height = DistributionsChart::css_height(self.view.lanes.len(), width);
-                let css = format!("{height}px");
-                if width > 0.0 && c.style().get_property_value("height").ok() != Some(css.clone()) {
-                    dom::set_style(c, "height", &css);
+                if width > 0.0 {
+                    let lanes = self.view.lanes.len();
+                    dom::set_height(c, DistributionsChart::css_height(lanes, width));
                 }
             }
             let css = (f64::from(c.client_width()), f64::from(c.client_height()));
